@@ -1,0 +1,137 @@
+// The one Schema of channel.config.json: it decodes the file and generates its JSON Schema.
+import { Context, Redacted, Schema } from "effect"
+
+const HttpUrl = Schema.String.pipe(
+  Schema.filter((s) => {
+    if (!URL.canParse(s)) return "must be an absolute URL"
+    const protocol = new URL(s).protocol
+    return protocol === "http:" || protocol === "https:" ? undefined : "must be an http or https URL"
+  }),
+  Schema.annotations({ identifier: "HttpUrl", jsonSchema: { type: "string", format: "uri" } })
+)
+
+const Secret = (description: string) =>
+  Schema.Redacted(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))).annotations({
+    description
+  })
+
+const PositiveInt = Schema.Int.pipe(Schema.positive())
+const withDefault = <S extends Schema.Schema.Any>(schema: S, value: Schema.Schema.Type<S>) =>
+  Schema.optionalWith(schema, { default: () => value })
+
+const E164 = Schema.String.pipe(
+  Schema.pattern(/^\+[1-9][0-9]{6,14}$/, { message: () => "must be a phone number in E.164 form, e.g. +61411111111" })
+)
+
+export const RespondIoWebhookUrl = "https://app.respond.io/custom/channel/webhook/"
+
+export const ServerSettings = Schema.Struct({
+  host: withDefault(Schema.String, "0.0.0.0"),
+  port: withDefault(Schema.Int.pipe(Schema.between(0, 65535)), 3030),
+  maxBodyBytes: withDefault(PositiveInt, 1024 * 1024).annotations({
+    description: "Requests with a larger body are refused with 413"
+  })
+})
+
+export const PlatformSettings = Schema.Struct({
+  plugin: withDefault(Schema.Literal("respond.io", "is-messenger"), "respond.io"),
+  webhookUrl: Schema.optional(HttpUrl).annotations({
+    description: `Where incoming events are posted. Default for respond.io: ${RespondIoWebhookUrl}; required for is-messenger`
+  }),
+  timeoutMs: withDefault(PositiveInt, 10_000)
+}).pipe(
+  Schema.filter((p) =>
+    p.plugin === "is-messenger" && p.webhookUrl === undefined
+      ? { path: ["webhookUrl"], message: "is required when plugin is is-messenger" }
+      : undefined
+  )
+)
+
+export const RetrySettings = Schema.Struct({
+  initialDelayMs: withDefault(PositiveInt, 200),
+  maxDelayMs: withDefault(PositiveInt, 2_000),
+  deadlineMs: withDefault(PositiveInt, 10_000)
+})
+
+export const ProviderSettings = Schema.Struct({
+  plugin: Schema.Literal("clicksend"),
+  baseUrl: withDefault(HttpUrl, "https://rest.clicksend.com/v3"),
+  username: Secret("ClickSend API username"),
+  apiKey: Secret("ClickSend API key"),
+  pushSecret: Schema.Redacted(
+    Schema.String.pipe(
+      Schema.minLength(16, { message: () => "must be at least 16 characters, so that nobody can guess it" })
+    )
+  ).annotations({ description: "The secret ClickSend's inbound and receipt rule URLs carry as ?secret=" }),
+  maxParts: withDefault(Schema.Int.pipe(Schema.between(1, 8)), 6).annotations({
+    description: "The account's SMS part limit: longer text is split into several messages, never truncated"
+  }),
+  mms: withDefault(Schema.Boolean, false).annotations({
+    description: "Send image attachments as MMS (falls back to SMS with a link when ClickSend refuses)"
+  }),
+  timeoutMs: withDefault(PositiveInt, 10_000),
+  retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
+  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to ClickSend" })
+})
+
+export const Channel = Schema.Struct({
+  name: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]{1,50}$/, {
+    message: () => "must be 1 to 50 letters, digits, '_', '.' or '-'"
+  })),
+  channelId: Schema.String.pipe(
+    Schema.minLength(1, { message: () => "must not be empty" }),
+    Schema.maxLength(100, { message: () => "must be at most 100 characters" })
+  ),
+  apiToken: Secret("The channel's API token: respond.io sends it to /message, we send it to the webhook"),
+  from: Schema.optional(Schema.String).annotations({ description: "ClickSend sender id or number" }),
+  numbers: withDefault(Schema.Array(E164), []).annotations({
+    description: "ClickSend numbers whose inbound SMS belong to this channel"
+  })
+})
+export type Channel = typeof Channel.Type
+
+export const DeliverySettings = Schema.Struct({
+  rateLimitPerSecond: withDefault(PositiveInt, 20).annotations({
+    description: "Webhook requests per second per channel: the platform's documented limit is 20"
+  })
+})
+
+export const DeadLetterSettings = Schema.Struct({
+  path: withDefault(Schema.String, "./data/dead-letters.jsonl")
+})
+
+const unique = <A>(items: ReadonlyArray<A>, key: (a: A) => ReadonlyArray<string>, what: string) => {
+  const seen = new Map<string, number>()
+  for (const [i, item] of items.entries()) {
+    for (const k of key(item)) {
+      const first = seen.get(k)
+      if (first !== undefined && first !== i) return { path: ["channels", i], message: `${what} is also used by channels[${first}]` }
+      seen.set(k, i)
+    }
+  }
+  return undefined
+}
+
+export const ChannelConfig = Schema.Struct({
+  $schema: Schema.optional(Schema.String),
+  server: withDefault(ServerSettings, { host: "0.0.0.0", port: 3030, maxBodyBytes: 1024 * 1024 }),
+  platform: withDefault(PlatformSettings, { plugin: "respond.io", timeoutMs: 10_000 }),
+  provider: ProviderSettings,
+  channels: Schema.NonEmptyArray(Channel),
+  delivery: withDefault(DeliverySettings, { rateLimitPerSecond: 20 }),
+  deadLetters: withDefault(DeadLetterSettings, { path: "./data/dead-letters.jsonl" })
+}).pipe(
+  Schema.filter((c) =>
+    unique(c.channels, (ch) => [ch.name], "name") ??
+      unique(c.channels, (ch) => [ch.channelId], "channelId") ??
+      unique(c.channels, (ch) => [Redacted.value(ch.apiToken)], "apiToken") ??
+      unique(c.channels, (ch) => ch.numbers, "a number in numbers")
+  ),
+  Schema.annotations({ identifier: "ChannelConfig", title: "custom-channel-server configuration" })
+)
+export type ChannelConfig = typeof ChannelConfig.Type
+
+export const webhookUrlOf = (platform: ChannelConfig["platform"]): string => platform.webhookUrl ?? RespondIoWebhookUrl
+
+/** The decoded configuration, as a service every layer reads from. */
+export class AppConfig extends Context.Tag("AppConfig")<AppConfig, ChannelConfig>() {}

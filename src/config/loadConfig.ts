@@ -1,0 +1,45 @@
+// Reads channel.config.json: parse, expand ${VARS}, decode; every failure is one line with file and path.
+import { Data, Effect, Either, Schema } from "effect"
+import * as fs from "node:fs"
+import { ChannelConfig } from "./ChannelConfig.ts"
+import { expandEnv } from "./expandEnv.ts"
+import { formatIssue, formatPath } from "../formatIssue.ts"
+
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {
+  /** EX_CONFIG from sysexits.h: the conventional exit code for a configuration error. */
+  static readonly exitCode = 78
+}
+
+const decode = Schema.decodeUnknownEither(ChannelConfig, { onExcessProperty: "error", errors: "first" })
+
+/** Pure: text of the file and the environment to the configuration, or the one line that says what is wrong. */
+export const parseConfig = (
+  file: string,
+  text: string,
+  env: Readonly<Record<string, string | undefined>>
+): Either.Either<ChannelConfig, ConfigError> => {
+  const fail = (path: string, problem: string) => Either.left(new ConfigError({ message: `${file}: ${path}: ${problem}` }))
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return fail("(top level)", `not valid JSON (${(e as Error).message})`)
+  }
+  const expanded = expandEnv(json, env)
+  if (Either.isLeft(expanded)) {
+    return fail(formatPath(expanded.left.path), `environment variable ${expanded.left.name} is not set`)
+  }
+  const decoded = decode(expanded.right)
+  if (Either.isRight(decoded)) return Either.right(decoded.right)
+  const { path, rule } = formatIssue(decoded.left)
+  return fail(path, rule)
+}
+
+export const loadConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env) =>
+  Effect.try({
+    try: () => fs.readFileSync(file, "utf8"),
+    catch: (e) =>
+      new ConfigError({
+        message: `${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`
+      })
+  }).pipe(Effect.flatMap((text) => parseConfig(file, text, env)))

@@ -1,0 +1,35 @@
+// Outgoing: a decoded platform message for a channel goes to ClickSend; the answer is the first part's id.
+import { Effect } from "effect"
+import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { ProviderRefused, UpstreamError } from "../http/ApiError.ts"
+import type { OutgoingRequest } from "../platform/RespondIo.ts"
+import { ClickSendClient, type SentMessage } from "../services/ClickSendClient.ts"
+import { planSend } from "../translate/outgoing.ts"
+
+/** ClickSend's HTTP 200 does not mean every message was taken: each part carries its own status. */
+export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string, ProviderRefused | UpstreamError> => {
+  const refused = sent.findIndex((m) => m.status !== "SUCCESS")
+  if (refused >= 0) {
+    const status = sent[refused]!.status
+    const part = sent.length > 1 ? ` (part ${refused + 1} of ${sent.length})` : ""
+    return Effect.fail(new ProviderRefused({ message: `ClickSend refused the message: ${status}${part}`, providerStatus: status }))
+  }
+  const id = sent[0]?.message_id
+  return id ? Effect.succeed(id) : Effect.fail(new UpstreamError({ message: "ClickSend accepted the message but gave no message_id" }))
+}
+
+export const sendOutgoing = Effect.fn("sendOutgoing")(function*(request: OutgoingRequest, channel: Channel) {
+  const { provider } = yield* AppConfig
+  const clicksend = yield* ClickSendClient
+  const plan = planSend(request, { from: channel.from, maxParts: provider.maxParts, mms: provider.mms })
+  if (plan._tag === "Mms") {
+    const viaMms = yield* clicksend.sendMms(plan.request).pipe(Effect.flatMap(firstId), Effect.either)
+    if (viaMms._tag === "Right") return viaMms.right
+    if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
+    yield* Effect.logWarning("ClickSend refused the MMS; sending the picture as a link by SMS").pipe(
+      Effect.annotateLogs({ providerStatus: viaMms.left.providerStatus })
+    )
+  }
+  const messages = plan._tag === "Sms" ? plan.messages : plan.fallback
+  return yield* clicksend.sendSms({ messages }).pipe(Effect.flatMap(firstId))
+})

@@ -1,0 +1,78 @@
+// The HTTP surface: the platform's /message, ClickSend's pushes, health; every error as {"error":{"message"}}.
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Cause, Effect } from "effect"
+import { AppConfig } from "../config/ChannelConfig.ts"
+import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
+import { sendOutgoing } from "../flows/sendOutgoing.ts"
+import { Codecs } from "../services/Codecs.ts"
+import { TokenCheck } from "../services/TokenCheck.ts"
+import { type ApiError, Forbidden } from "./ApiError.ts"
+import { type PushFields, readJson, readPushFields } from "./readBody.ts"
+
+export const errorResponse = (status: number, message: string) =>
+  HttpServerResponse.unsafeJson({ error: { message } }, { status })
+
+const respondWithError = (error: ApiError) => Effect.succeed(errorResponse(error.status, error.message))
+
+const message = Effect.gen(function*() {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const { server } = yield* AppConfig
+  // The token is checked before the body is even read.
+  const channel = yield* (yield* TokenCheck).channelFor(request.headers.authorization)
+  const outgoing = yield* (yield* Codecs).outgoingRequest(yield* readJson(request, server.maxBodyBytes))
+  if (outgoing.channelId !== channel.channelId) {
+    return yield* new Forbidden({ message: "channelId: does not belong to this API token" })
+  }
+  const log = { channel: channel.name, direction: "out", type: outgoing.message.type }
+  const mId = yield* sendOutgoing(outgoing, channel).pipe(
+    Effect.tapError((e) => Effect.logWarning("outgoing message not sent").pipe(
+      Effect.annotateLogs({ ...log, outcome: e._tag, reason: e.message })
+    ))
+  )
+  yield* Effect.logInfo("outgoing message sent").pipe(Effect.annotateLogs({ ...log, mId, outcome: "sent" }))
+  return HttpServerResponse.unsafeJson({ mId })
+})
+
+const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, E, R>) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const { server } = yield* AppConfig
+    const query = new URL(request.url, "http://bridge").searchParams
+    // The secret is checked before the body is even read.
+    yield* (yield* TokenCheck).checkPushSecret(query.get("secret") ?? undefined)
+    const outcome = yield* receive(yield* readPushFields(request, query, server.maxBodyBytes))
+    return HttpServerResponse.unsafeJson({ ok: true, outcome })
+  })
+
+const inbound = push(receiveInbound)
+const receipt = push(receiveReceipt)
+
+export const router = HttpRouter.empty.pipe(
+  HttpRouter.post("/message", message),
+  HttpRouter.post("/clicksend/push_message", inbound),
+  HttpRouter.get("/clicksend/push_message", inbound),
+  HttpRouter.post("/clicksend/delivery_receipt", receipt),
+  HttpRouter.get("/clicksend/delivery_receipt", receipt),
+  HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok" })))
+)
+
+/** The app: known errors become their status; an unknown route 404; a defect 500 with no detail leaked. */
+export const app = router.pipe(
+  Effect.catchTags({
+    Unauthorized: respondWithError,
+    Forbidden: respondWithError,
+    InvalidPayload: respondWithError,
+    PayloadTooLarge: respondWithError,
+    ProviderRefused: respondWithError,
+    UpstreamError: respondWithError,
+    UpstreamUnavailable: respondWithError,
+    RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
+  }),
+  Effect.catchAllCause((cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.failCause(cause)
+      : Effect.logError("request failed unexpectedly", cause).pipe(
+        Effect.as(errorResponse(500, "internal error"))
+      )
+  )
+)

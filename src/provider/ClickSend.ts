@@ -1,0 +1,91 @@
+// ClickSend REST v3 wire shapes: what we send, what it answers, what it pushes to us.
+import { Schema } from "effect"
+
+export const SmsMessage = Schema.Struct({
+  to: Schema.String,
+  body: Schema.String,
+  from: Schema.optional(Schema.String),
+  source: Schema.String,
+  custom_string: Schema.String
+})
+export type SmsMessage = typeof SmsMessage.Type
+
+export const SmsSendRequest = Schema.Struct({ messages: Schema.Array(SmsMessage) })
+export type SmsSendRequest = typeof SmsSendRequest.Type
+
+export const MmsSendRequest = Schema.Struct({
+  media_file: Schema.String,
+  messages: Schema.Array(Schema.Struct({ ...SmsMessage.fields, subject: Schema.String.pipe(Schema.maxLength(20)) }))
+})
+export type MmsSendRequest = typeof MmsSendRequest.Type
+
+/** One message of a send answer: rejected messages come back reduced, so only `status` is sure. */
+export const SentMessage = Schema.Struct({
+  status: Schema.String,
+  message_id: Schema.optional(Schema.String),
+  message_parts: Schema.optional(Schema.Union(Schema.Number, Schema.String))
+})
+
+/** The envelope of every ClickSend answer. */
+export const Envelope = Schema.Struct({
+  http_code: Schema.optional(Schema.Number),
+  response_code: Schema.String,
+  response_msg: Schema.optional(Schema.String),
+  data: Schema.optional(Schema.NullOr(Schema.Struct({
+    messages: Schema.optional(Schema.Array(SentMessage))
+  })))
+})
+export type Envelope = typeof Envelope.Type
+
+/** Form and query pushes carry only strings; JSON pushes mix strings and numbers. */
+const Field = Schema.Union(Schema.String, Schema.Number).pipe(
+  Schema.transform(Schema.String, { strict: true, decode: (v) => String(v), encode: (s) => s })
+)
+const Seconds = Schema.Union(Schema.Number, Schema.NumberFromString).pipe(
+  Schema.filter((n) => Number.isFinite(n) && n >= 0, { message: () => "a UNIX time in seconds" })
+)
+
+/**
+ * An inbound SMS push, with the legacy aliases: `message` = body, `sms` = from, `originalsenderid` = to.
+ * Decoded from the raw fields after the aliases were resolved (see `resolveAliases`).
+ */
+export const InboundPush = Schema.Struct({
+  message_id: Field.pipe(Schema.minLength(1), Schema.maxLength(50, { message: () => "at most 50 characters" })),
+  from: Field.pipe(Schema.minLength(1, { message: () => "must not be empty" })),
+  to: Schema.optional(Field),
+  body: Field.pipe(Schema.maxLength(7000, { message: () => "at most 7000 characters" })),
+  timestamp: Schema.optional(Seconds),
+  custom_string: Schema.optional(Field)
+})
+export type InboundPush = typeof InboundPush.Type
+
+/** A delivery receipt push. It names no recipient: routing comes from our own `custom_string`. */
+export const DeliveryReceipt = Schema.Struct({
+  message_id: Field.pipe(Schema.minLength(1), Schema.maxLength(50, { message: () => "at most 50 characters" })),
+  status_code: Schema.Union(Schema.Number, Schema.NumberFromString),
+  status: Schema.optional(Field),
+  status_text: Schema.optional(Field),
+  error_text: Schema.optional(Field),
+  timestamp: Schema.optional(Seconds),
+  custom_string: Schema.optional(Field)
+})
+export type DeliveryReceipt = typeof DeliveryReceipt.Type
+
+const aliases: ReadonlyArray<readonly [canonical: string, legacy: string]> = [
+  ["body", "message"],
+  ["from", "sms"],
+  ["to", "originalsenderid"],
+  ["message_id", "messageid"],
+  ["custom_string", "customstring"]
+]
+
+/** Fills each canonical field from its legacy alias when only the alias was sent. */
+export const resolveAliases = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...fields }
+  for (const [canonical, legacy] of aliases) {
+    if ((out[canonical] === undefined || out[canonical] === "") && fields[legacy] !== undefined) {
+      out[canonical] = fields[legacy]
+    }
+  }
+  return out
+}

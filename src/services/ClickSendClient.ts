@@ -1,0 +1,87 @@
+// The ClickSend REST v3 client: one configured HttpClient, typed send methods, transient failures retried.
+import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Clock, Effect, Redacted, Schema } from "effect"
+import { AppConfig } from "../config/ChannelConfig.ts"
+import { ProviderRefused, UpstreamError, UpstreamUnavailable } from "../http/ApiError.ts"
+import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
+import { RateLimits } from "./RateLimits.ts"
+import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "./RetryPolicy.ts"
+
+export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>[number]
+
+const decodeEnvelope = Schema.decodeUnknownOption(Schema.parseJson(Envelope))
+
+export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSendClient", {
+  effect: Effect.gen(function*() {
+    const { provider } = yield* AppConfig
+    const retry = yield* RetryPolicy
+    const limits = yield* RateLimits
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.mapRequest((request) =>
+        request.pipe(
+          HttpClientRequest.prependUrl(provider.baseUrl),
+          HttpClientRequest.basicAuth(Redacted.value(provider.username), Redacted.value(provider.apiKey)),
+          HttpClientRequest.acceptJson
+        )
+      )
+    )
+
+    /** One POST: the per-message answers, or why not. Never retries a refusal. */
+    const attempt = (path: string, body: unknown) =>
+      Effect.gen(function*() {
+        const response = yield* client.execute(HttpClientRequest.post(path, { body: HttpBody.unsafeJson(body) })).pipe(
+          Effect.mapError((e) => new Transient({ reason: `network error: ${e.reason}` }))
+        )
+        const text = yield* response.text.pipe(
+          Effect.mapError(() => new Transient({ reason: "the answer was cut off" }))
+        )
+        const envelope = decodeEnvelope(text)
+        const code = envelope._tag === "Some" ? ` ${envelope.value.response_code}` : ""
+        const status = response.status
+        if (isTransientStatus(status)) {
+          const retryAfterMs = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
+          return yield* new Transient({ reason: `HTTP ${status}${code}`, retryAfterMs })
+        }
+        if (status === 401 || status === 403) {
+          return yield* new UpstreamError({
+            message: `ClickSend rejected the bridge's credentials (HTTP ${status}${code}): check provider.username and provider.apiKey`
+          })
+        }
+        if (envelope._tag === "None") {
+          return yield* new UpstreamError({ message: `ClickSend answered HTTP ${status} with a body that is not its envelope` })
+        }
+        if (status >= 300) {
+          return yield* new ProviderRefused({
+            message: `ClickSend refused the message: ${envelope.value.response_code}${
+              envelope.value.response_msg ? ` (${envelope.value.response_msg})` : ""
+            }`,
+            providerStatus: envelope.value.response_code
+          })
+        }
+        const messages = envelope.value.data?.messages
+        if (!messages) {
+          return yield* new UpstreamError({ message: "ClickSend answered without per-message statuses" })
+        }
+        return messages
+      }).pipe(
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: provider.timeoutMs,
+          onTimeout: () => new Transient({ reason: `no answer within ${provider.timeoutMs} ms` })
+        })
+      )
+
+    const send = (path: string, body: unknown) =>
+      limits.provider(attempt(path, body)).pipe(
+        retrying(retry.provider),
+        Effect.catchTag("Transient", (e) =>
+          Effect.fail(new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` }))),
+        Effect.withSpan(`ClickSend POST ${path}`)
+      )
+
+    return {
+      sendSms: (request: SmsSendRequest) => send("/sms/send", request),
+      sendMms: (request: MmsSendRequest) => send("/mms/send", request)
+    }
+  })
+}) {}

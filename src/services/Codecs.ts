@@ -1,0 +1,28 @@
+// Decoding what arrives on the wire: a clear 400 that names the field and the rule, or a typed value.
+import { Effect, Schema } from "effect"
+import { InvalidPayload } from "../http/ApiError.ts"
+import { formatIssue } from "../formatIssue.ts"
+import { OutgoingRequest } from "../platform/RespondIo.ts"
+import { DeliveryReceipt, InboundPush, resolveAliases } from "../provider/ClickSend.ts"
+
+const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknown(schema, { errors: "first" })
+  return (input: unknown): Effect.Effect<A, InvalidPayload> =>
+    decode(input).pipe(
+      Effect.mapError((error) => {
+        const { path, rule } = formatIssue(error)
+        return new InvalidPayload({ message: `${path}: ${rule}` })
+      })
+    )
+}
+
+export class Codecs extends Effect.Service<Codecs>()("Codecs", {
+  succeed: {
+    /** The body respond.io posts to /message. */
+    outgoingRequest: decoder(OutgoingRequest),
+    /** An inbound SMS push, from the fields of a form, a JSON body or a query string. */
+    inboundPush: (fields: Readonly<Record<string, unknown>>) => decoder(InboundPush)(resolveAliases(fields)),
+    /** A delivery receipt push. */
+    deliveryReceipt: (fields: Readonly<Record<string, unknown>>) => decoder(DeliveryReceipt)(resolveAliases(fields))
+  }
+}) {}

@@ -1,0 +1,41 @@
+// Who is calling: the channel a bearer token belongs to, and whether a push carries the push secret.
+import { Effect, Option, Redacted } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { Unauthorized } from "../http/ApiError.ts"
+
+// Digests have one length whatever the input, so the comparison takes the same time for every guess.
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest()
+const same = (a: Buffer, b: Buffer) => timingSafeEqual(a, b)
+
+/** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive. */
+export const bearerToken = (header: string | undefined): Option.Option<string> => {
+  const match = header?.match(/^bearer[ \t]+(\S+)[ \t]*$/i)
+  return match ? Option.some(match[1]!) : Option.none()
+}
+
+export class TokenCheck extends Effect.Service<TokenCheck>()("TokenCheck", {
+  effect: Effect.gen(function*() {
+    const config = yield* AppConfig
+    const channels = config.channels.map((channel) => ({ channel, token: digest(Redacted.value(channel.apiToken)) }))
+    const pushSecret = digest(Redacted.value(config.provider.pushSecret))
+
+    const channelFor = (authorization: string | undefined): Effect.Effect<Channel, Unauthorized> => {
+      const token = bearerToken(authorization)
+      if (Option.isNone(token)) {
+        return Effect.fail(new Unauthorized({ message: "Authorization: Bearer <channel API token> is required" }))
+      }
+      const offered = digest(token.value)
+      // Every channel is compared, so the time taken does not tell which one matched.
+      const found = channels.reduce<Channel | undefined>((hit, c) => same(c.token, offered) ? c.channel : hit, undefined)
+      return found ? Effect.succeed(found) : Effect.fail(new Unauthorized({ message: "invalid API token" }))
+    }
+
+    const checkPushSecret = (secret: string | undefined): Effect.Effect<void, Unauthorized> =>
+      secret !== undefined && same(digest(secret), pushSecret)
+        ? Effect.void
+        : Effect.fail(new Unauthorized({ message: "invalid or missing push secret" }))
+
+    return { channelFor, checkPushSecret } as const
+  })
+}) {}

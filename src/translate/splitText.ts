@@ -1,0 +1,37 @@
+// Splits a text into bodies that ClickSend will not truncate; joined in order they give back the text.
+import { fitsIn } from "./smsParts.ts"
+
+/** Longest prefix (in code points) of `chars` that fits; fitting only gets harder as the prefix grows. */
+const longestFit = (chars: ReadonlyArray<string>, maxParts: number): number => {
+  let lo = 1
+  let hi = chars.length
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (fitsIn(chars.slice(0, mid).join(""), maxParts)) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/** Cut after the last whitespace of the prefix, so words stay whole; a single word too long for a message is cut hard. */
+const wordBoundary = (chars: ReadonlyArray<string>, end: number): number => {
+  for (let i = end - 1; i > 0; i--) if (/\s/.test(chars[i]!)) return i + 1
+  return end
+}
+
+export const splitText = (text: string, maxParts: number): Array<string> => {
+  if (fitsIn(text, maxParts)) return [text]
+  const chunks: Array<string> = []
+  let rest = Array.from(text)
+  while (rest.length > 0) {
+    const whole = rest.join("")
+    if (fitsIn(whole, maxParts)) {
+      chunks.push(whole)
+      break
+    }
+    const cut = wordBoundary(rest, longestFit(rest, maxParts))
+    chunks.push(rest.slice(0, cut).join(""))
+    rest = rest.slice(cut)
+  }
+  return chunks
+}
