@@ -1,0 +1,28 @@
+// A simulated respond.io webhook on loopback: checks the bearer token, records events, answers "OK".
+import type { WebhookPayload } from "../platform/RespondIo.ts"
+import { type HttpFake, startHttpFake } from "./httpFake.ts"
+
+export interface WebhookSimulator extends HttpFake {
+  /** Payloads the webhook took (answered 2xx), in order. */
+  readonly payloads: () => Array<WebhookPayload>
+}
+
+export const startWebhookSimulator = async (
+  tokens: ReadonlyArray<string>,
+  options: { readonly port?: number } = {}
+): Promise<WebhookSimulator> => {
+  const fake = await startHttpFake((request) => {
+    const token = request.headers.authorization?.replace(/^Bearer /, "")
+    if (request.method !== "POST" || !token || !tokens.includes(token)) {
+      return { status: 401, body: { error: { message: "Unauthorized" } } }
+    }
+    return { status: 200, body: "OK" }
+  }, options)
+  return {
+    ...fake,
+    payloads: () =>
+      fake.requests
+        .filter((r) => r.status >= 200 && r.status < 300)
+        .map((r) => JSON.parse(r.body) as WebhookPayload)
+  }
+}

@@ -1,0 +1,131 @@
+// End-to-end harness: the real bridge on 127.0.0.1:0 between a simulated ClickSend and a simulated webhook.
+import { FetchHttpClient, HttpServer } from "@effect/platform"
+import { Context, Effect, Layer, Logger } from "effect"
+import { bridge } from "../src/Bridge.ts"
+import type { ChannelConfig } from "../src/config/ChannelConfig.ts"
+import { parseConfig } from "../src/config/loadConfig.ts"
+import { RateLimits } from "../src/services/RateLimits.ts"
+import { RetryPolicy } from "../src/services/RetryPolicy.ts"
+import { type ClickSendSimulator, startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
+import { startWebhookSimulator, type WebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
+export const secrets = {
+  username: "acme-user",
+  apiKey: "CS-API-KEY-5f1d2c3b4a",
+  pushSecret: "push-secret-9a8b7c6d5e4f",
+  tokenA: "aaaxczsadzxcasdacxzcasdaaaxczsadzxcasdacxzcasd",
+  tokenB: "bbbtokenforthesecondchannel0123456789"
+}
+
+export const fastRetry = Layer.succeed(
+  RetryPolicy,
+  RetryPolicy.make({
+    provider: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 },
+    webhook: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 }
+  })
+)
+
+export interface Harness {
+  readonly url: string
+  readonly clicksend: ClickSendSimulator
+  readonly webhook: WebhookSimulator
+  readonly config: ChannelConfig
+  readonly deadLetters: () => Array<any>
+  readonly logs: Array<string>
+  readonly post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<{ status: number; json: any }>
+  readonly send: (message: unknown, options?: { token?: string; channelId?: string; contactId?: string }) => Promise<{ status: number; json: any }>
+}
+
+export interface HarnessOptions {
+  readonly twoChannels?: boolean
+  readonly plugin?: "respond.io" | "is-messenger"
+  readonly provider?: Record<string, unknown>
+  readonly server?: Record<string, unknown>
+  readonly refuse?: Record<string, string>
+}
+
+/** Starts everything on loopback for one test; all of it stops when the test's scope closes. */
+export const harness = (options: HarnessOptions = {}) =>
+  Effect.gen(function*() {
+    const clicksend = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        startClickSendSimulator({ username: secrets.username, apiKey: secrets.apiKey, refuse: options.refuse ?? {} })
+      ),
+      (s) => Effect.promise(s.close)
+    )
+    const webhook = yield* Effect.acquireRelease(
+      Effect.promise(() => startWebhookSimulator([secrets.tokenA, secrets.tokenB])),
+      (s) => Effect.promise(s.close)
+    )
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-"))
+    yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+    const channels = [
+      { name: "main", channelId: "gfd8g7fd89dgfd", apiToken: "${TOKEN_A}", from: "+61411111111", numbers: ["+61411111111"] },
+      ...(options.twoChannels
+        ? [{ name: "sales", channelId: "sales-channel", apiToken: "${TOKEN_B}", numbers: ["+61422222222"] }]
+        : [])
+    ]
+    const file = {
+      server: { host: "127.0.0.1", port: 0, ...options.server },
+      platform: options.plugin === "is-messenger"
+        ? { plugin: "is-messenger", webhookUrl: `${webhook.url}/custom/channel/webhook/` }
+        : { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
+      provider: {
+        plugin: "clicksend",
+        baseUrl: clicksend.baseUrl,
+        username: "${CS_USER}",
+        apiKey: "${CS_KEY}",
+        pushSecret: "${PUSH_SECRET}",
+        timeoutMs: 1000,
+        ...options.provider
+      },
+      channels,
+      deadLetters: { path: path.join(dir, "dead-letters.jsonl") }
+    }
+    const env = {
+      CS_USER: secrets.username,
+      CS_KEY: secrets.apiKey,
+      PUSH_SECRET: secrets.pushSecret,
+      TOKEN_A: secrets.tokenA,
+      TOKEN_B: secrets.tokenB
+    }
+    const config = yield* parseConfig("test.json", JSON.stringify(file), env)
+    const logs: Array<string> = []
+    const capture = Logger.replace(
+      Logger.defaultLogger,
+      Logger.logfmtLogger.pipe(Logger.map((line) => void logs.push(line)))
+    )
+    const infrastructure = Layer.mergeAll(fastRetry, RateLimits.Default, FetchHttpClient.layer)
+    const context = yield* Layer.build(bridge(config, infrastructure).pipe(Layer.provide(capture)))
+    const address = Context.get(context, HttpServer.HttpServer).address
+    const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
+
+    const post = async (p: string, body: unknown, headers: Record<string, string> = {}) => {
+      const response = await fetch(url + p, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body)
+      })
+      const text = await response.text()
+      return { status: response.status, json: text ? JSON.parse(text) : undefined }
+    }
+    const send: Harness["send"] = (message, o = {}) =>
+      post("/message", {
+        channelId: o.channelId ?? "gfd8g7fd89dgfd",
+        contactId: o.contactId ?? "+60177872890",
+        message
+      }, { authorization: `Bearer ${o.token ?? secrets.tokenA}` })
+    const deadLetters = () => {
+      const f = config.deadLetters.path
+      return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : []
+    }
+    return { url, clicksend, webhook, config, deadLetters, logs, post, send } satisfies Harness
+  })
+
+export const pushUrl = (h: Harness, kind: "push_message" | "delivery_receipt", secret = secrets.pushSecret) =>
+  `${h.url}/clicksend/${kind}?secret=${encodeURIComponent(secret)}`
+
+export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString()

@@ -1,0 +1,240 @@
+// POST /message over real HTTP: every message type, the seed's own sample, every error the route can give.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { harness, secrets } from "./harness.ts"
+
+const promise = Effect.promise
+
+describe("POST /message", () => {
+  it.scopedLive("the seed's own curl sample is sent to ClickSend and answered with ClickSend's message_id", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      // Verbatim from seed 001, "Step 3: Handle Outgoing Messages from respond.io".
+      const response = yield* promise(() =>
+        fetch(`${h.url}/message`, {
+          method: "POST",
+          headers: {
+            "authorization": "Bearer aaaxczsadzxcasdacxzcasdaaaxczsadzxcasdacxzcasd",
+            "cache-control": "no-cache",
+            "content-type": "application/json"
+          },
+          body: `{
+"channelId": "gfd8g7fd89dgfd",
+"contactId": "+60177872890",
+"message": {
+"type": "text",
+"text": "Hello World"
+}
+}`
+        })
+      )
+      const body = yield* promise(() => response.json())
+      const [call] = h.clicksend.requests
+      expect(response.status).toBe(200)
+      expect(body).toEqual({ mId: h.clicksend.sentSms()[0]!.message_id })
+      expect(call!.path).toBe("/v3/sms/send")
+      expect(call!.headers.authorization).toBe(
+        `Basic ${Buffer.from(`${secrets.username}:${secrets.apiKey}`).toString("base64")}`
+      )
+      const sent = JSON.parse(call!.body).messages
+      expect(sent).toHaveLength(1)
+      expect(sent[0]).toMatchObject({ to: "+60177872890", body: "Hello World", from: "+61411111111" })
+      expect(new URLSearchParams(sent[0].custom_string).get("ch")).toBe("gfd8g7fd89dgfd")
+    }))
+
+  it.scopedLive("every message type becomes the SMS body its mapping promises", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const cases = [
+        [{ type: "text", text: "Hi there" }, "Hi there"],
+        [
+          { type: "attachment", attachment: { type: "image", url: "https://abc/japan.png", description: "latest company logo" } },
+          "latest company logo\nhttps://abc/japan.png"
+        ],
+        [
+          { type: "attachment", attachment: { type: "file", url: "https://abc/menu.pdf", fileName: "menu.pdf" } },
+          "menu.pdf\nhttps://abc/menu.pdf"
+        ],
+        [
+          { type: "location", latitude: 0.123456, longitude: -0.1234, address: "Sky Suites, Kuala Lumpur" },
+          "Sky Suites, Kuala Lumpur\nhttps://www.google.com/maps/search/?api=1&query=0.123456,-0.1234"
+        ],
+        [
+          { type: "quick_reply", title: "Select your preferred language", replies: ["Malay", "English"] },
+          "Select your preferred language\n1. Malay\n2. English"
+        ]
+      ] as const
+      for (const [message, body] of cases) {
+        const response = yield* promise(() => h.send(message))
+        expect(response.status, JSON.stringify(message)).toBe(200)
+        const last = h.clicksend.sentSms().at(-1)!
+        expect(last.body).toBe(body)
+        expect(response.json.mId).toBe(last.message_id)
+      }
+    }))
+
+  it.scopedLive("a text longer than the part limit goes as several messages in one call; joined they are the text", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const text = Array.from({ length: 800 }, (_, i) => `word${i}`).join(" ")
+      const response = yield* promise(() => h.send({ type: "text", text }))
+      expect(response.status).toBe(200)
+      expect(h.clicksend.requests).toHaveLength(1)
+      const sent = JSON.parse(h.clicksend.requests[0]!.body).messages as Array<{ body: string; custom_string: string }>
+      expect(sent.length).toBeGreaterThan(1)
+      expect(sent.map((m) => m.body).join("")).toBe(text)
+      for (const m of sent) expect(m.body.length).toBeLessThanOrEqual(918)
+      expect(sent.map((m) => new URLSearchParams(m.custom_string).get("p"))).toEqual(
+        sent.map((_, i) => `${i + 1}/${sent.length}`)
+      )
+      expect(response.json.mId).toBe(h.clicksend.sentSms()[0]!.message_id)
+    }))
+
+  it.scopedLive("with provider.mms an image goes by MMS, and falls back to SMS with the link when ClickSend refuses it", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ provider: { mms: true } })
+      const jpg = yield* promise(() =>
+        h.send({ type: "attachment", attachment: { type: "image", url: "https://abc/cat.jpg", description: "Our new shop front at night" } })
+      )
+      expect(jpg.status).toBe(200)
+      const mms = JSON.parse(h.clicksend.requests[0]!.body)
+      expect(h.clicksend.requests[0]!.path).toBe("/v3/mms/send")
+      expect(mms.media_file).toBe("https://abc/cat.jpg")
+      expect(mms.messages[0].subject).toBe("Our new shop front")
+      expect(mms.messages[0].body).toBe("Our new shop front at night")
+
+      // The simulator, like ClickSend, refuses a png for MMS (it must be converted first).
+      const png = yield* promise(() =>
+        h.send({ type: "attachment", attachment: { type: "image", url: "https://abc/logo.png", fileName: "logo.png" } })
+      )
+      expect(png.status).toBe(200)
+      expect(h.clicksend.requests.map((r) => r.path)).toEqual(["/v3/mms/send", "/v3/mms/send", "/v3/sms/send"])
+      expect(h.clicksend.sentSms().at(-1)!.body).toBe("logo.png\nhttps://abc/logo.png")
+      expect(png.json.mId).toBe(h.clicksend.sentSms().at(-1)!.message_id)
+    }))
+
+  it.scopedLive("the token decides the channel: two channels, each with its own token and sender", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ twoChannels: true })
+      const sales = yield* promise(() => h.send({ type: "text", text: "from sales" }, { token: secrets.tokenB, channelId: "sales-channel" }))
+      expect(sales.status).toBe(200)
+      const sent = JSON.parse(h.clicksend.requests[0]!.body).messages[0]
+      expect(sent.from).toBeUndefined()
+      expect(new URLSearchParams(sent.custom_string).get("ch")).toBe("sales-channel")
+
+      const crossed = yield* promise(() => h.send({ type: "text", text: "x" }, { token: secrets.tokenB }))
+      expect(crossed).toEqual({ status: 403, json: { error: { message: "channelId: does not belong to this API token" } } })
+      expect(h.clicksend.requests).toHaveLength(1)
+    }))
+
+  describe("errors: a JSON {error:{message}} with a fitting status, and nothing sent", () => {
+    it.scopedLive("401 for a missing token, a wrong token, or another scheme; the Bearer scheme is case-insensitive", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        const message = { channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", message: { type: "text", text: "x" } }
+        const cases: Array<[Record<string, string>, number]> = [
+          [{}, 401],
+          [{ authorization: "Bearer wrong-token" }, 401],
+          [{ authorization: `Basic ${secrets.tokenA}` }, 401],
+          [{ authorization: secrets.tokenA }, 401],
+          [{ authorization: `Bearer ${secrets.tokenA}x` }, 401],
+          [{ authorization: `bearer ${secrets.tokenA}` }, 200],
+          [{ authorization: `BEARER ${secrets.tokenA}` }, 200]
+        ]
+        for (const [headers, status] of cases) {
+          const response = yield* promise(() => h.post("/message", message, headers))
+          expect(response.status, JSON.stringify(headers)).toBe(status)
+          if (status === 401) expect(response.json.error.message).toMatch(/token|Authorization/)
+        }
+        expect(h.clicksend.requests).toHaveLength(2)
+      }))
+
+    it.scopedLive("the token is checked before the body is read: garbage with no token is a 401, not a 400", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        const response = yield* promise(() => h.post("/message", "{not json"))
+        expect(response.status).toBe(401)
+      }))
+
+    it.scopedLive("400 names the field and the rule", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        const cases: Array<[unknown, string]> = [
+          [{ type: "text", text: "a".repeat(7001) }, "message.text: at most 7000 characters"],
+          [{ type: "text", text: "" }, "message.text: must not be empty"],
+          [{ type: "location", latitude: 91, longitude: 0 }, "message.latitude: between -90 and 90"],
+          [{ type: "quick_reply", title: "t", replies: Array(11).fill("r") }, "message.replies: at most 10 replies"],
+          [{ type: "sticker" }, "message.type"]
+        ]
+        for (const [message, error] of cases) {
+          const response = yield* promise(() => h.send(message))
+          expect(response.status).toBe(400)
+          expect(response.json.error.message).toContain(error)
+        }
+        const notPhone = yield* promise(() => h.send({ type: "text", text: "x" }, { contactId: "john_doe" }))
+        expect(notPhone.status).toBe(400)
+        expect(notPhone.json.error.message).toMatch(/^contactId: must be a phone number in E\.164 form/)
+        const notJson = yield* promise(() => h.post("/message", "{", { authorization: `Bearer ${secrets.tokenA}` }))
+        expect(notJson).toEqual({ status: 400, json: { error: { message: "body: must be valid JSON" } } })
+        expect(h.clicksend.requests).toHaveLength(0)
+      }))
+
+    it.scopedLive("404 for an unknown route, 413 for a body over server.maxBodyBytes", () =>
+      Effect.gen(function*() {
+        const h = yield* harness({ server: { maxBodyBytes: 2048 } })
+        const unknown = yield* promise(() => fetch(`${h.url}/nowhere`))
+        expect(unknown.status).toBe(404)
+        expect(yield* promise(() => unknown.json())).toEqual({ error: { message: "no route for GET /nowhere" } })
+        const big = yield* promise(() => h.send({ type: "text", text: "a".repeat(3000) }))
+        expect(big).toEqual({ status: 413, json: { error: { message: "body: at most 2048 bytes" } } })
+        expect(h.clicksend.requests).toHaveLength(0)
+      }))
+
+    it.scopedLive("422 when ClickSend's HTTP 200 carries a per-message status other than SUCCESS", () =>
+      Effect.gen(function*() {
+        const h = yield* harness({ refuse: { "+61400000000": "INVALID_RECIPIENT" } })
+        const response = yield* promise(() => h.send({ type: "text", text: "x" }, { contactId: "+61400000000" }))
+        expect(response.status).toBe(422)
+        expect(response.json.error.message).toBe("ClickSend refused the message: INVALID_RECIPIENT")
+        expect(h.clicksend.requests).toHaveLength(1)
+      }))
+
+    it.scopedLive("429 and 500 from ClickSend are retried (Retry-After honoured); the caller sees only the success", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        h.clicksend.script(
+          { status: 429, headers: { "retry-after": "0" }, body: { http_code: 429, response_code: "TOO_MANY_REQUESTS" } },
+          { status: 500, body: { http_code: 500, response_code: "INTERNAL_ERROR" } }
+        )
+        const response = yield* promise(() => h.send({ type: "text", text: "retry me" }))
+        expect(response.status).toBe(200)
+        expect(h.clicksend.requests.map((r) => r.status)).toEqual([429, 500, 200])
+        expect(h.clicksend.sentSms()).toHaveLength(1)
+      }))
+
+    it.scopedLive("503 when ClickSend stays down past the deadline, 502 when it rejects our credentials", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        h.clicksend.script(...Array(100).fill({ status: 500, body: { http_code: 500, response_code: "INTERNAL_ERROR" } }))
+        const down = yield* promise(() => h.send({ type: "text", text: "x" }))
+        expect(down.status).toBe(503)
+        expect(down.json.error.message).toBe("ClickSend could not be reached: HTTP 500 INTERNAL_ERROR")
+        expect(h.clicksend.requests.length).toBeGreaterThan(1)
+
+        const wrong = yield* harness({ provider: { apiKey: "not-the-key" } })
+        const refused = yield* promise(() => wrong.send({ type: "text", text: "x" }))
+        expect(refused.status).toBe(502)
+        expect(refused.json.error.message).toContain("rejected the bridge's credentials (HTTP 401 UNAUTHORIZED)")
+        expect(wrong.clicksend.requests).toHaveLength(1)
+        expect(JSON.stringify(refused.json)).not.toContain("not-the-key")
+      }))
+
+    it.scopedLive("503 when ClickSend does not answer at all", () =>
+      Effect.gen(function*() {
+        const h = yield* harness({ provider: { baseUrl: "http://127.0.0.1:9/v3" } })
+        const response = yield* promise(() => h.send({ type: "text", text: "x" }))
+        expect(response.status).toBe(503)
+        expect(response.json.error.message).toMatch(/^ClickSend could not be reached: network error/)
+      }))
+  })
+})
