@@ -34,7 +34,10 @@ export const ServerSettings = Schema.Struct({
 })
 
 export const PlatformSettings = Schema.Struct({
-  plugin: withDefault(Schema.Literal("respond.io", "is-messenger"), "respond.io"),
+  plugin: withDefault(
+    Schema.Literal("respond.io", "is-messenger").annotations({ message: () => ({ message: "must be \"respond.io\" or \"is-messenger\"", override: true }) }),
+    "respond.io"
+  ),
   webhookUrl: Schema.optional(HttpUrl).annotations({
     description: `Where incoming events are posted. Default for respond.io: ${RespondIoWebhookUrl}; required for is-messenger`
   }),
@@ -54,7 +57,7 @@ export const RetrySettings = Schema.Struct({
 })
 
 export const ProviderSettings = Schema.Struct({
-  plugin: Schema.Literal("clicksend"),
+  plugin: Schema.Literal("clicksend").annotations({ message: () => "must be \"clicksend\"" }),
   baseUrl: withDefault(HttpUrl, "https://rest.clicksend.com/v3"),
   username: Secret("ClickSend API username"),
   apiKey: Secret("ClickSend API key"),

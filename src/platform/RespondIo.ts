@@ -8,6 +8,11 @@ const Text = (max: number, options: { readonly required: boolean } = { required:
     Schema.maxLength(max, { message: () => `at most ${max} characters` })
   )
 
+const OneOf = <const L extends ReadonlyArray<string>>(...values: L) =>
+  Schema.Literal(...values).annotations({
+    message: () => ({ message: `must be one of ${values.join(", ")}`, override: true })
+  })
+
 export const TextMessage = Schema.Struct({
   type: Schema.Literal("text"),
   text: Text(7000)
@@ -16,7 +21,7 @@ export const TextMessage = Schema.Struct({
 export const AttachmentMessage = Schema.Struct({
   type: Schema.Literal("attachment"),
   attachment: Schema.Struct({
-    type: Schema.Literal("image", "video", "audio", "file"),
+    type: OneOf("image", "video", "audio", "file"),
     url: Text(2000),
     mimeType: Schema.optional(Schema.String),
     fileName: Schema.optional(Text(256, { required: false })),
@@ -40,7 +45,9 @@ export const QuickReplyMessage = Schema.Struct({
   )
 })
 
-export const OutgoingMessage = Schema.Union(TextMessage, AttachmentMessage, LocationMessage, QuickReplyMessage)
+export const OutgoingMessage = Schema.Union(TextMessage, AttachmentMessage, LocationMessage, QuickReplyMessage).annotations({
+  title: "an object with type text, attachment, location or quick_reply"
+})
 export type OutgoingMessage = typeof OutgoingMessage.Type
 
 /** SMS can only reach a phone number: the channel's ID type must be Phone Number (E.164). */

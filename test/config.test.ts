@@ -1,0 +1,87 @@
+// channel.config.json: ${VARS}, defaults, and one clear line for each class of mistake, never with a secret in it.
+import { describe, expect, it } from "@effect/vitest"
+import { Either, Redacted } from "effect"
+import * as fs from "node:fs"
+import { parseConfig } from "../src/config/loadConfig.ts"
+import { jsonSchemaPath, jsonSchemaText } from "../src/config/jsonSchema.ts"
+
+const env = {
+  CLICKSEND_USERNAME: "user-1",
+  CLICKSEND_API_KEY: "KEY-SECRET-123",
+  CLICKSEND_PUSH_SECRET: "push-secret-0123456789",
+  RESPOND_CHANNEL_ID: "gfd8g7fd89dgfd",
+  RESPOND_API_TOKEN: "TOKEN-SECRET-456"
+}
+const shipped = fs.readFileSync(new URL("../channel.config.json", import.meta.url), "utf8")
+const base = JSON.parse(shipped)
+const parse = (doc: unknown, e: Record<string, string | undefined> = env) => parseConfig("channel.config.json", JSON.stringify(doc), e)
+const error = (doc: unknown, e?: Record<string, string | undefined>) => {
+  const result = parse(doc, e)
+  if (Either.isRight(result)) throw new Error("expected a config error")
+  return result.left.message
+}
+const edit = (f: (doc: any) => void) => {
+  const doc = structuredClone(base)
+  f(doc)
+  return doc
+}
+
+describe("channel.config.json", () => {
+  it("the shipped file decodes, with its variables from the environment and defaults filled in", () => {
+    const config = Either.getOrThrow(parseConfig("channel.config.json", shipped, env))
+    expect(config.channels[0]!.channelId).toBe("gfd8g7fd89dgfd")
+    expect(Redacted.value(config.channels[0]!.apiToken)).toBe("TOKEN-SECRET-456")
+    expect(config.provider.maxParts).toBe(6)
+    expect(config.server.maxBodyBytes).toBe(1048576)
+    expect(config.delivery.rateLimitPerSecond).toBe(20)
+    expect(String(config.provider.apiKey)).toBe("<redacted>")
+  })
+
+  it("${NAME:-default} gives a default; a set variable wins over it", () => {
+    const doc = edit((d) => (d.server.host = "${HOST:-127.0.0.1}"))
+    expect(Either.getOrThrow(parse(doc)).server.host).toBe("127.0.0.1")
+    expect(Either.getOrThrow(parse(doc, { ...env, HOST: "::1" })).server.host).toBe("::1")
+  })
+
+  it.each([
+    ["an unset variable", base, { ...env, RESPOND_API_TOKEN: undefined }, "channel.config.json: channels[0].apiToken: environment variable RESPOND_API_TOKEN is not set"],
+    ["an unknown key", edit((d) => (d.provider.apikey = "x")), env, "channel.config.json: provider.apikey: is not a known key"],
+    ["a wrong type", edit((d) => (d.server.port = "3030")), env, "channel.config.json: server.port: expected number"],
+    ["a bad URL", edit((d) => (d.provider.baseUrl = "rest.clicksend.com/v3")), env, "channel.config.json: provider.baseUrl: must be an absolute URL"],
+    ["a non-http URL", edit((d) => (d.platform.webhookUrl = "ftp://x/y")), env, "channel.config.json: platform.webhookUrl: must be an http or https URL"],
+    ["is-messenger without webhookUrl", edit((d) => (d.platform = { plugin: "is-messenger" })), env, "channel.config.json: platform.webhookUrl: is required when plugin is is-messenger"],
+    ["an unknown platform", edit((d) => (d.platform.plugin = "whatsapp")), env, "channel.config.json: platform.plugin: must be \"respond.io\" or \"is-messenger\""],
+    ["no channels", edit((d) => (d.channels = [])), env, "channel.config.json: channels[0]: is required"],
+    ["a missing push secret", edit((d) => delete d.provider.pushSecret), env, "channel.config.json: provider.pushSecret: is required"],
+    ["a guessable push secret", base, { ...env, CLICKSEND_PUSH_SECRET: "short" }, "channel.config.json: provider.pushSecret: must be at least 16 characters, so that nobody can guess it"],
+    ["a number that is not E.164", edit((d) => (d.channels[0].numbers = ["0411 111 111"])), env, "channel.config.json: channels[0].numbers[0]: must be a phone number in E.164 form, e.g. +61411111111"],
+    ["two channels with one token", edit((d) => d.channels.push({ ...d.channels[0], name: "b", channelId: "c2", numbers: [] })), env, "channel.config.json: channels[1]: apiToken is also used by channels[0]"],
+    ["maxParts past ClickSend's 8", edit((d) => (d.provider.maxParts = 9)), env, "channel.config.json: provider.maxParts: expected a number between 1 and 8"],
+    ["not JSON", "{", env, "channel.config.json: (top level): not valid JSON"]
+  ])("%s stops start-up with one line naming file, path and problem", (_, doc, e, message) => {
+    const text = typeof doc === "string" ? doc : JSON.stringify(doc)
+    const result = parseConfig("channel.config.json", text, e)
+    expect(Either.isLeft(result)).toBe(true)
+    if (Either.isLeft(result)) {
+      expect(result.left.message.startsWith(message)).toBe(true)
+      expect(result.left.message).not.toContain("\n")
+    }
+  })
+
+  it("a secret of the wrong shape is never printed", () => {
+    const messages = [
+      error(edit((d) => (d.provider.apiKey = 12345678))),
+      error(edit((d) => (d.provider.baseUrl = "${CLICKSEND_API_KEY}"))),
+      error(edit((d) => (d.channels[0].channelId = "${RESPOND_API_TOKEN}${RESPOND_API_TOKEN}".repeat(10))))
+    ]
+    for (const message of messages) {
+      expect(message).not.toContain("KEY-SECRET-123")
+      expect(message).not.toContain("TOKEN-SECRET-456")
+      expect(message).not.toContain("12345678")
+    }
+  })
+
+  it("config/channel.config.schema.json is the one the Schema makes (run `npm run schema` when this fails)", () => {
+    expect(fs.readFileSync(jsonSchemaPath, "utf8")).toBe(jsonSchemaText())
+  })
+})

@@ -1,0 +1,133 @@
+// The pure mappings, as tables over real payloads: platform -> ClickSend, ClickSend -> platform.
+import { describe, expect, it } from "@effect/vitest"
+import { Option } from "effect"
+import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
+import { encodingOf } from "../src/translate/smsParts.ts"
+import { inboundToPayload, receiptToPayload } from "../src/translate/incoming.ts"
+import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
+import { channelForInbound, decodeRoute, encodeRoute } from "../src/translate/routing.ts"
+
+const request = (message: OutgoingRequest["message"]): OutgoingRequest => ({
+  channelId: "gfd8g7fd89dgfd",
+  contactId: "+60177872890",
+  message
+})
+
+describe("outgoing", () => {
+  it.each<[OutgoingRequest["message"], string]>([
+    [{ type: "text", text: "Welcome to respond.io" }, "Welcome to respond.io"],
+    [{ type: "attachment", attachment: { type: "image", url: "https://abc/japan.png", mimeType: "image/png", fileName: "company logo.png", description: "latest company logo" } }, "latest company logo\nhttps://abc/japan.png"],
+    [{ type: "attachment", attachment: { type: "video", url: "https://abc/a.mp4", fileName: "a.mp4" } }, "a.mp4\nhttps://abc/a.mp4"],
+    [{ type: "attachment", attachment: { type: "audio", url: "https://abc/a.mp3" } }, "https://abc/a.mp3"],
+    [{ type: "location", latitude: 0.123456, longitude: -0.1234 }, "https://www.google.com/maps/search/?api=1&query=0.123456,-0.1234"],
+    [{ type: "location", latitude: 3.1, longitude: 101.7, address: "Sky Suites, Jalan P. Ramlee" }, "Sky Suites, Jalan P. Ramlee\nhttps://www.google.com/maps/search/?api=1&query=3.1,101.7"],
+    [{ type: "quick_reply", title: "Select your preferred language", replies: ["Malay", "English"] }, "Select your preferred language\n1. Malay\n2. English"]
+  ])("%j -> %j", (message, body) => {
+    expect(composeText(message)).toBe(body)
+  })
+
+  it("what the bridge composes around the user's words never forces UCS-2", () => {
+    const composed = [
+      composeText({ type: "location", latitude: -33.8, longitude: 151.2, address: "Sydney" }),
+      composeText({ type: "quick_reply", title: "Pick", replies: ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"] }),
+      composeText({ type: "attachment", attachment: { type: "file", url: "https://x/y.pdf", fileName: "y.pdf" } })
+    ]
+    for (const text of composed) expect(encodingOf(text)).toBe("GSM-7")
+  })
+
+  it("every part carries its route in custom_string, and the sender when the channel has one", () => {
+    const plan = planSend(request({ type: "text", text: "x ".repeat(600) }), { from: "+61411111111", maxParts: 1, mms: false })
+    expect(plan._tag).toBe("Sms")
+    if (plan._tag !== "Sms") return
+    expect(plan.messages.length).toBeGreaterThan(1)
+    plan.messages.forEach((m, i) => {
+      expect(m).toMatchObject({ to: "+60177872890", from: "+61411111111" })
+      expect(decodeRoute(m.custom_string)).toEqual(Option.some({
+        channelId: "gfd8g7fd89dgfd",
+        contactId: "+60177872890",
+        part: i + 1,
+        parts: plan.messages.length
+      }))
+    })
+    const noFrom = planSend(request({ type: "text", text: "x" }), { maxParts: 6, mms: false })
+    expect(noFrom._tag === "Sms" && "from" in noFrom.messages[0]!).toBe(false)
+  })
+
+  it("only images go by MMS, and only when provider.mms is on", () => {
+    const image = request({ type: "attachment", attachment: { type: "image", url: "https://a/b.jpg" } })
+    const file = request({ type: "attachment", attachment: { type: "file", url: "https://a/b.jpg" } })
+    expect(planSend(image, { maxParts: 6, mms: true })._tag).toBe("Mms")
+    expect(planSend(image, { maxParts: 6, mms: false })._tag).toBe("Sms")
+    expect(planSend(file, { maxParts: 6, mms: true })._tag).toBe("Sms")
+  })
+
+  it.each([
+    [undefined, "Picture"],
+    ["logo.png", "logo.png"],
+    ["exactly twenty chars", "exactly twenty chars"],
+    ["Our new shop front at night", "Our new shop front"],
+    ["Averyveryverylongsinglewordtitle", "Averyveryverylongsin"]
+  ])("MMS subject of %j is %j (at most 20 characters)", (label, subject) => {
+    expect(mmsSubject(label)).toBe(subject)
+    expect(mmsSubject(label).length).toBeLessThanOrEqual(20)
+  })
+})
+
+describe("incoming", () => {
+  const route = { channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", part: 1, parts: 1 }
+  const receipt = (status_code: number, extra: object = {}) => ({ message_id: "M1", status_code, timestamp: 1775012927, ...extra })
+
+  it.each([
+    [200, { value: "sent" }],
+    [201, { value: "delivered" }],
+    [301, { value: "failed", message: "Number disconnected" }]
+  ])("receipt status_code %d -> %j", (code, status) => {
+    const outcome = receiptToPayload(receipt(code, { error_text: "Number disconnected" }), route, 0)
+    expect(outcome).toEqual({
+      _tag: "Forward",
+      payload: {
+        channelId: "gfd8g7fd89dgfd",
+        contactId: "+60177872890",
+        events: [{ type: "message_status", mId: "M1", timestamp: 1775012927000, status }]
+      }
+    })
+  })
+
+  it("a failure without error_text takes status_text, then a plain sentence", () => {
+    const withText = receiptToPayload(receipt(301, { status_text: "Undeliverable" }), route, 0)
+    const bare = receiptToPayload(receipt(301), route, 0)
+    expect(withText._tag === "Forward" && withText.payload.events[0]).toMatchObject({ status: { value: "failed", message: "Undeliverable" } })
+    expect(bare._tag === "Forward" && bare.payload.events[0]).toMatchObject({ status: { value: "failed", message: "Delivery failed (status_code 301)" } })
+  })
+
+  it.each([300, 302, 999])("receipt status_code %d is not forwarded", (code) => {
+    expect(receiptToPayload(receipt(code), route, 0)._tag).toBe("Skip")
+  })
+
+  it("a receipt of a later part is not forwarded; with no timestamp, now is used", () => {
+    expect(receiptToPayload(receipt(201), { ...route, part: 2, parts: 3 }, 0)._tag).toBe("Skip")
+    const now = receiptToPayload({ message_id: "M1", status_code: 201 }, route, 1234)
+    expect(now._tag === "Forward" && now.payload.events[0].timestamp).toBe(1234)
+  })
+
+  it("an inbound SMS becomes a message event with the timestamp in milliseconds", () => {
+    expect(inboundToPayload({ message_id: "ID", from: "+61429912603", body: "hi", timestamp: 1775012927 }, "C", 0)).toEqual({
+      channelId: "C",
+      contactId: "+61429912603",
+      events: [{ type: "message", mId: "ID", timestamp: 1775012927000, message: { type: "text", text: "hi" } }],
+      contact: { phone: "+61429912603" }
+    })
+  })
+
+  it("routing: numbers first (any formatting), then the replied-to message's channel, then the only channel", () => {
+    const a = { channelId: "A", numbers: ["+61411111111"] }
+    const b = { channelId: "B", numbers: ["+61422222222"] }
+    const replyToB = encodeRoute({ channelId: "B", contactId: "+1", part: 1, parts: 1 })
+    expect(channelForInbound([a, b], "61422222222", undefined)).toBe(b)
+    expect(channelForInbound([a, b], "+61 411 111 111", replyToB)).toBe(a)
+    expect(channelForInbound([a, b], "+61499999999", replyToB)).toBe(b)
+    expect(channelForInbound([a, b], "+61499999999", "")).toBeUndefined()
+    expect(channelForInbound([a], "+61499999999", undefined)).toBe(a)
+    expect(decodeRoute("ref-123")).toEqual(Option.none())
+  })
+})
