@@ -1,0 +1,104 @@
+// The real process, as an operator starts it: `node src/main.ts --config FILE`.
+import { describe, expect, it } from "@effect/vitest"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
+import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+
+const main = path.join(import.meta.dirname, "..", "src", "main.ts")
+const env = {
+  PATH: process.env.PATH,
+  CLICKSEND_USERNAME: "ops-user",
+  CLICKSEND_API_KEY: "KEY-NEVER-PRINTED",
+  CLICKSEND_PUSH_SECRET: "push-secret-never-printed",
+  RESPOND_CHANNEL_ID: "gfd8g7fd89dgfd",
+  RESPOND_API_TOKEN: "TOKEN-NEVER-PRINTED"
+}
+
+const start = (args: Array<string>, extraEnv: Record<string, string | undefined> = {}) => {
+  const child = spawn(process.execPath, [main, ...args], { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] })
+  const output = { stdout: "", stderr: "" }
+  child.stdout!.on("data", (d) => (output.stdout += d))
+  child.stderr!.on("data", (d) => (output.stderr += d))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return { child, output, exited }
+}
+
+const waitFor = async (check: () => RegExpMatchArray | null, ms = 10_000) => {
+  const until = Date.now() + ms
+  for (;;) {
+    const match = check()
+    if (match) return match
+    if (Date.now() > until) throw new Error("timed out")
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "ccs-start-"))
+
+describe("start-up", () => {
+  it("a configuration error stops start-up with exit code 78 and one line, no secret in it", async () => {
+    const dir = tmp()
+    const file = path.join(dir, "bad.json")
+    fs.writeFileSync(file, JSON.stringify({
+      provider: { plugin: "clicksend", username: "${CLICKSEND_USERNAME}", apiKey: "${CLICKSEND_API_KEY}", pushSecret: "${CLICKSEND_PUSH_SECRET}", baseUrl: "${CLICKSEND_API_KEY}" },
+      channels: [{ name: "main", channelId: "c", apiToken: "${RESPOND_API_TOKEN}" }]
+    }))
+    const run = start(["--config", file])
+    expect(await run.exited).toBe(78)
+    expect(run.output.stderr).toBe(`${file}: provider.baseUrl: must be an absolute URL\n`)
+    expect(run.output.stdout + run.output.stderr).not.toMatch(/NEVER-PRINTED|never-printed/)
+
+    const missing = start(["--config", path.join(dir, "nope.json")])
+    expect(await missing.exited).toBe(78)
+    expect(missing.output.stderr).toMatch(/nope\.json: cannot be read \(ENOENT\)/)
+
+    const unset = start(["--config", path.join(import.meta.dirname, "..", "channel.config.json")], { RESPOND_API_TOKEN: undefined })
+    expect(await unset.exited).toBe(78)
+    expect(unset.output.stderr).toMatch(/channel\.config\.json: channels\[0\]\.apiToken: environment variable RESPOND_API_TOKEN is not set/)
+  })
+
+  it("serves both directions, logs without secrets, and stops cleanly on SIGTERM", async () => {
+    const clicksend = await startClickSendSimulator({ username: env.CLICKSEND_USERNAME, apiKey: env.CLICKSEND_API_KEY })
+    const webhook = await startWebhookSimulator([env.RESPOND_API_TOKEN])
+    const dir = tmp()
+    const file = path.join(dir, "channel.config.json")
+    const config = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "channel.config.json"), "utf8"))
+    config.server = { host: "127.0.0.1", port: 0 }
+    config.platform.webhookUrl = webhook.url + "/custom/channel/webhook/"
+    config.provider.baseUrl = clicksend.baseUrl
+    config.deadLetters = { path: path.join(dir, "data", "dead-letters.jsonl") }
+    delete config.$schema
+    fs.writeFileSync(file, JSON.stringify(config))
+    let child: ChildProcess | undefined
+    try {
+      const run = start(["--config", file])
+      child = run.child
+      const [, url] = await waitFor(() => run.output.stdout.match(/listening on (http:\/\/[0-9.]+:\d+)/))
+      const sent = await fetch(`${url}/message`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${env.RESPOND_API_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", message: { type: "text", text: "Hello World" } })
+      })
+      expect(sent.status).toBe(200)
+      expect(await sent.json()).toEqual({ mId: clicksend.sentSms()[0]!.message_id })
+      const pushed = await fetch(`${url}/clicksend/push_message?secret=${env.CLICKSEND_PUSH_SECRET}`, {
+        method: "POST",
+        body: new URLSearchParams({ timestamp: "1775012927", from: "+61429912603", to: "+61411111111", body: "hi", message_id: "IN-1" })
+      })
+      expect(pushed.status).toBe(200)
+      expect(webhook.payloads().map((p) => p.events[0].mId)).toEqual(["IN-1"])
+      run.child.kill("SIGTERM")
+      expect(await run.exited).toBe(0)
+      expect(run.output.stdout).toMatch(/outgoing message sent/)
+      expect(run.output.stdout).toMatch(/inbound SMS forwarded/)
+      expect(run.output.stdout + run.output.stderr).not.toMatch(/NEVER-PRINTED|never-printed/)
+    } finally {
+      if (child && child.exitCode === null) child.kill("SIGKILL")
+      await clicksend.close()
+      await webhook.close()
+    }
+  })
+})

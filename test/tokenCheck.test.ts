@@ -1,0 +1,52 @@
+// The token check: the channel a bearer token belongs to, and the push secret.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { AppConfig, type ChannelConfig } from "../src/config/ChannelConfig.ts"
+import { bearerToken, TokenCheck } from "../src/services/TokenCheck.ts"
+
+const channel = (name: string, token: string) => ({
+  name,
+  channelId: `${name}-id`,
+  apiToken: Redacted.make(token),
+  numbers: []
+})
+const config = {
+  provider: { pushSecret: Redacted.make("the-push-secret-0123") },
+  channels: [channel("a", "token-a"), channel("b", "token-b")]
+} as unknown as ChannelConfig
+const TestLayer = TokenCheck.Default.pipe(Layer.provide(Layer.succeed(AppConfig, config)))
+
+describe("TokenCheck", () => {
+  it.each([
+    ["Bearer abc", Option.some("abc")],
+    ["bearer abc", Option.some("abc")],
+    ["BEARER   abc  ", Option.some("abc")],
+    ["Basic abc", Option.none()],
+    ["Bearer", Option.none()],
+    ["Bearer a b", Option.none()],
+    ["abc", Option.none()],
+    [undefined, Option.none()]
+  ])("bearerToken(%j) is %s", (header, token) => {
+    expect(bearerToken(header)).toEqual(token)
+  })
+
+  it.effect("finds the channel of each token, and refuses others with 401", () =>
+    Effect.gen(function*() {
+      const check = yield* TokenCheck
+      expect((yield* check.channelFor("Bearer token-a")).name).toBe("a")
+      expect((yield* check.channelFor("bearer token-b")).name).toBe("b")
+      for (const header of [undefined, "", "Bearer token-c", "Bearer token-a2", "Bearer toke", "token-a"]) {
+        const result = yield* Effect.either(check.channelFor(header))
+        expect(Either.isLeft(result) && result.left.status).toBe(401)
+      }
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("accepts only the exact push secret", () =>
+    Effect.gen(function*() {
+      const check = yield* TokenCheck
+      expect(Either.isRight(yield* Effect.either(check.checkPushSecret("the-push-secret-0123")))).toBe(true)
+      for (const secret of [undefined, "", "the-push-secret-012", "the-push-secret-01234", "THE-PUSH-SECRET-0123"]) {
+        expect(Either.isLeft(yield* Effect.either(check.checkPushSecret(secret)))).toBe(true)
+      }
+    }).pipe(Effect.provide(TestLayer)))
+})
