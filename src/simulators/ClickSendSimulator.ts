@@ -1,8 +1,8 @@
 // A simulated ClickSend REST v3 on loopback, faithful to clicksend-api.md: Basic auth, envelope, per-message statuses.
 import { randomUUID } from "node:crypto"
-import { type HttpFake, type Recorded, type Reply, startHttpFake } from "./httpFake.ts"
+import { type FakeOptions, type HttpFake, type Recorded, type Reply, startHttpFake } from "./httpFake.ts"
 
-export interface ClickSendSimulatorOptions {
+export interface ClickSendSimulatorOptions extends FakeOptions {
   readonly username: string
   readonly apiKey: string
   /** Per-message statuses to answer for given recipients, e.g. { "+61400000000": "INVALID_RECIPIENT" }. */
@@ -10,7 +10,6 @@ export interface ClickSendSimulatorOptions {
   /** When set, each accepted SMS gets a delivery receipt pushed here (status 201), after `receiptDelayMs`. */
   readonly receiptUrl?: string
   readonly receiptDelayMs?: number
-  readonly port?: number
 }
 
 export interface ClickSendSimulator extends HttpFake {
@@ -18,6 +17,8 @@ export interface ClickSendSimulator extends HttpFake {
   readonly baseUrl: string
   /** The messages of every accepted /sms/send call, in order. */
   readonly sentSms: () => Array<{ to: string; body: string; from?: string; custom_string?: string; message_id: string }>
+  /** Where delivery receipts go from now on (the bridge's receipt URL is known only once it listens). */
+  readonly setReceiptUrl: (url: string) => void
 }
 
 const envelope = (status: number, code: string, msg: string, data: unknown = null): Reply => ({
@@ -35,8 +36,9 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
   const expected = `Basic ${Buffer.from(`${options.username}:${options.apiKey}`).toString("base64")}`
   const accepted: Array<{ to: string; body: string; from?: string; custom_string?: string; message_id: string }> = []
 
+  let receiptUrl = options.receiptUrl
   const pushReceipt = (message_id: string, custom_string: string) => {
-    if (!options.receiptUrl) return
+    if (!receiptUrl) return
     setTimeout(() => {
       const form = new URLSearchParams({
         timestamp_send: String(Math.floor(Date.now() / 1000) - 1),
@@ -52,7 +54,7 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
         subaccount_id: "1",
         message_type: "sms"
       })
-      fetch(options.receiptUrl!, { method: "POST", body: form }).catch(() => undefined)
+      fetch(receiptUrl!, { method: "POST", body: form }).catch(() => undefined)
     }, options.receiptDelayMs ?? 200)
   }
 
@@ -108,7 +110,12 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
     if (request.path === "/v3/sms/send") return send(request, "sms")
     if (request.path === "/v3/mms/send") return send(request, "mms")
     return envelope(404, "NOT_FOUND", "Resource not found.")
-  }, options.port === undefined ? {} : { port: options.port })
+  }, options)
 
-  return { ...fake, baseUrl: `${fake.url}/v3`, sentSms: () => accepted }
+  return {
+    ...fake,
+    baseUrl: `${fake.url}/v3`,
+    sentSms: () => accepted,
+    setReceiptUrl: (url) => void (receiptUrl = url)
+  }
 }

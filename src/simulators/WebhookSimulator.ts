@@ -1,6 +1,6 @@
 // A simulated respond.io webhook on loopback: checks the bearer token, records events, answers "OK".
 import type { WebhookPayload } from "../platform/RespondIo.ts"
-import { type HttpFake, startHttpFake } from "./httpFake.ts"
+import { type FakeOptions, type HttpFake, startHttpFake } from "./httpFake.ts"
 
 export interface WebhookSimulator extends HttpFake {
   /** Payloads the webhook took (answered 2xx), in order. */
@@ -9,7 +9,7 @@ export interface WebhookSimulator extends HttpFake {
 
 export const startWebhookSimulator = async (
   tokens: ReadonlyArray<string>,
-  options: { readonly port?: number } = {}
+  options: FakeOptions = {}
 ): Promise<WebhookSimulator> => {
   const fake = await startHttpFake((request) => {
     const token = request.headers.authorization?.replace(/^Bearer /, "")

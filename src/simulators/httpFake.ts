@@ -31,9 +31,16 @@ export interface HttpFake {
   readonly close: () => Promise<void>
 }
 
+export interface FakeOptions {
+  readonly host?: string
+  readonly port?: number
+  /** Told of every request once it was answered (the demo prints each hop with it). */
+  readonly onRequest?: (request: Recorded) => void
+}
+
 export const startHttpFake = async (
   handle: (request: Recorded) => Reply | Promise<Reply>,
-  options: { readonly host?: string; readonly port?: number } = {}
+  options: FakeOptions = {}
 ): Promise<HttpFake> => {
   const requests: Array<Recorded> = []
   const scripted: Array<Reply> = []
@@ -51,7 +58,9 @@ export const startHttpFake = async (
         at: Date.now()
       }
       const reply = scripted.shift() ?? (await handle({ ...request, status: 0 }))
-      requests.push({ ...request, status: reply.reset ? 0 : reply.status })
+      const recorded = { ...request, status: reply.reset ? 0 : reply.status }
+      requests.push(recorded)
+      options.onRequest?.(recorded)
       if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs))
       if (reply.reset) return void req.socket.destroy()
       const body = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body)
