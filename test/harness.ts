@@ -9,6 +9,7 @@ import { RetryPolicy } from "../src/services/RetryPolicy.ts"
 import { type ClickSendSimulator, startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
 import { startWebhookSimulator, type WebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 
@@ -129,3 +130,12 @@ export const pushUrl = (h: Harness, kind: "push_message" | "delivery_receipt", s
   `${h.url}/clicksend/${kind}?secret=${encodeURIComponent(secret)}`
 
 export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString()
+
+/** A loopback port nothing listens on: taken, then released. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })

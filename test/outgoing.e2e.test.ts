@@ -1,7 +1,7 @@
 // POST /message over real HTTP: every message type, the seed's own sample, every error the route can give.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { harness, secrets } from "./harness.ts"
+import { freePort, harness, secrets } from "./harness.ts"
 
 const promise = Effect.promise
 
@@ -187,6 +187,22 @@ describe("POST /message", () => {
         expect(yield* promise(() => unknown.json())).toEqual({ error: { message: "no route for GET /nowhere" } })
         const big = yield* promise(() => h.send({ type: "text", text: "a".repeat(3000) }))
         expect(big).toEqual({ status: 413, json: { error: { message: "body: at most 2048 bytes" } } })
+        // Without a content-length (chunked), the limit still holds and the caller still gets the 413.
+        const chunks = [`{"channelId":"gfd8g7fd89dgfd","contactId":"+60177872890","message":{"type":"text","text":"`, "a".repeat(1500), "a".repeat(1500), `"}}`]
+        const streamed = yield* promise(() =>
+          fetch(`${h.url}/message`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${secrets.tokenA}`, "content-type": "application/json" },
+            body: new ReadableStream({
+              start(controller) {
+                for (const c of chunks) controller.enqueue(new TextEncoder().encode(c))
+                controller.close()
+              }
+            }),
+            duplex: "half"
+          } as RequestInit).then(async (r) => ({ status: r.status, json: await r.json(), chunked: true }))
+        )
+        expect(streamed).toEqual({ status: 413, json: { error: { message: "body: at most 2048 bytes" } }, chunked: true })
         expect(h.clicksend.requests).toHaveLength(0)
       }))
 
@@ -231,10 +247,11 @@ describe("POST /message", () => {
 
     it.scopedLive("503 when ClickSend does not answer at all", () =>
       Effect.gen(function*() {
-        const h = yield* harness({ provider: { baseUrl: "http://127.0.0.1:9/v3" } })
+        const closed = yield* promise(() => freePort())
+        const h = yield* harness({ provider: { baseUrl: `http://127.0.0.1:${closed}/v3` } })
         const response = yield* promise(() => h.send({ type: "text", text: "x" }))
         expect(response.status).toBe(503)
-        expect(response.json.error.message).toMatch(/^ClickSend could not be reached: network error/)
+        expect(response.json.error.message).toBe("ClickSend could not be reached: network error: ECONNREFUSED")
       }))
   })
 })

@@ -12,7 +12,13 @@ import { type PushFields, readJson, readPushFields } from "./readBody.ts"
 export const errorResponse = (status: number, message: string) =>
   HttpServerResponse.unsafeJson({ error: { message } }, { status })
 
-const respondWithError = (error: ApiError) => Effect.succeed(errorResponse(error.status, error.message))
+const respondWithError = (error: ApiError) =>
+  Effect.succeed(
+    error.status === 413
+      // The rest of the body is not read: the connection closes after the answer.
+      ? HttpServerResponse.unsafeJson({ error: { message: error.message } }, { status: 413, headers: { connection: "close" } })
+      : errorResponse(error.status, error.message)
+  )
 
 const message = Effect.gen(function*() {
   const request = yield* HttpServerRequest.HttpServerRequest

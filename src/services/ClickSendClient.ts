@@ -30,7 +30,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
     const attempt = (path: string, body: unknown) =>
       Effect.gen(function*() {
         const response = yield* client.execute(HttpClientRequest.post(path, { body: HttpBody.unsafeJson(body) })).pipe(
-          Effect.mapError((e) => new Transient({ reason: `network error: ${e.reason}` }))
+          Effect.mapError(Transient.network)
         )
         const text = yield* response.text.pipe(
           Effect.mapError(() => new Transient({ reason: "the answer was cut off" }))

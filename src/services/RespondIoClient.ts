@@ -21,7 +21,7 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
           HttpClientRequest.bearerToken(Redacted.value(channel.apiToken))
         )
         const response = yield* client.execute(request).pipe(
-          Effect.mapError((e) => new Transient({ reason: `network error: ${e.reason}` }))
+          Effect.mapError(Transient.network)
         )
         const status = response.status
         if (status >= 200 && status < 300) return

@@ -12,7 +12,15 @@ export interface Backoff {
 export class Transient extends Data.TaggedError("Transient")<{
   readonly reason: string
   readonly retryAfterMs?: number | undefined
-}> {}
+}> {
+  /** A request that got no answer, said by the innermost cause's code (ECONNREFUSED, ...) or message. */
+  static network(error: { readonly cause?: unknown }): Transient {
+    let cause: unknown = error.cause
+    while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause
+    const what = cause instanceof Error ? (cause as NodeJS.ErrnoException).code ?? cause.message : undefined
+    return new Transient({ reason: what ? `network error: ${what}` : "network error" })
+  }
+}
 
 export const isTransientStatus = (status: number) => status === 408 || status === 429 || status >= 500
 
