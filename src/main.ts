@@ -10,10 +10,20 @@ const { values } = parseArgs({
   allowPositionals: false
 })
 
+/** One line for the operator: the config error as it is, or what stopped the server. */
+const describe = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure) && failure.value instanceof ConfigError) return failure.value.message
+  const error = Cause.squash(cause)
+  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
+  return Option.isSome(failure) && (failure.value as { _tag?: string })._tag === "ServeError"
+    ? `cannot listen: ${detail}`
+    : `custom-channel-server stopped: ${detail}`
+}
+
 const program = loadConfig(values.config).pipe(
   Effect.flatMap((config) => Layer.launch(bridge(config))),
-  Effect.tapErrorTag("ConfigError", (e) => Console.error(e.message)),
-  Effect.tapErrorTag("ServeError", (e) => Console.error(`cannot listen: ${(e.cause as Error)?.message ?? e.message}`)),
+  Effect.tapErrorCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(describe(cause))),
   Effect.provide(Logger.logFmt)
 )
 

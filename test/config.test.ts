@@ -46,7 +46,9 @@ describe("channel.config.json", () => {
   it.each([
     ["an unset variable", base, { ...env, RESPOND_API_TOKEN: undefined }, "channel.config.json: channels[0].apiToken: environment variable RESPOND_API_TOKEN is not set"],
     ["an unknown key", edit((d) => (d.provider.apikey = "x")), env, "channel.config.json: provider.apikey: is not a known key"],
-    ["a wrong type", edit((d) => (d.server.port = "3030")), env, "channel.config.json: server.port: expected number"],
+    ["a wrong type", edit((d) => (d.server.port = "30x30")), env, "channel.config.json: server.port: expected an integer"],
+    ["a wrong boolean", edit((d) => (d.provider.mms = "yes")), env, "channel.config.json: provider.mms: expected true or false"],
+    ["a push secret that breaks in a URL", base, { ...env, CLICKSEND_PUSH_SECRET: "abc+def/ghi=jklmnopq" }, "channel.config.json: provider.pushSecret: may hold only letters, digits and . _ ~ - (it travels in a URL unencoded)"],
     ["a bad URL", edit((d) => (d.provider.baseUrl = "rest.clicksend.com/v3")), env, "channel.config.json: provider.baseUrl: must be an absolute URL"],
     ["a non-http URL", edit((d) => (d.platform.webhookUrl = "ftp://x/y")), env, "channel.config.json: platform.webhookUrl: must be an http or https URL"],
     ["is-messenger without webhookUrl", edit((d) => (d.platform = { plugin: "is-messenger" })), env, "channel.config.json: platform.webhookUrl: is required when plugin is is-messenger"],
@@ -66,6 +68,17 @@ describe("channel.config.json", () => {
       expect(result.left.message.startsWith(message)).toBe(true)
       expect(result.left.message).not.toContain("\n")
     }
+  })
+
+  it("numbers and booleans may come from the environment too", () => {
+    const doc = edit((d) => {
+      d.server.port = "${PORT:-3030}"
+      d.provider.mms = "${MMS:-false}"
+      d.provider.maxParts = "${MAX_PARTS}"
+    })
+    const config = Either.getOrThrow(parse(doc, { ...env, PORT: "8080", MMS: "true", MAX_PARTS: "8" }))
+    expect([config.server.port, config.provider.mms, config.provider.maxParts]).toEqual([8080, true, 8])
+    expect(error(doc, { ...env, MAX_PARTS: "9" })).toBe("channel.config.json: provider.maxParts: expected a number between 1 and 8")
   })
 
   it("a secret of the wrong shape is never printed", () => {

@@ -93,6 +93,23 @@ describe("POST /clicksend/push_message", () => {
       const response = yield* postForm(pushUrl(h, "push_message"), noSender)
       expect(response).toEqual({ status: 400, json: { error: { message: "from: is required" } } })
       expect(h.webhook.requests).toHaveLength(0)
+      // ClickSend may never push it again: the operator still sees it.
+      expect(h.deadLetters()).toMatchObject([{ kind: "inbound", reason: "from: is required", fields: { body: "trigger reply" } }])
+      expect(h.logs.join("\n")).toContain("inbound SMS not forwarded; kept as a dead letter")
+    }))
+
+  it.scopedLive("a `+` sent unencoded arrives as a space and is mended; a JSON body sent as text/plain is still JSON", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const raw = `${form({ ...capture, from: "PLUS", sms: "PLUS" }).replaceAll("PLUS", "+61429912603")}`
+      const plus = yield* promise(() =>
+        fetch(pushUrl(h, "push_message"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: raw })
+      )
+      const text = yield* promise(() =>
+        fetch(pushUrl(h, "push_message"), { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(capture) })
+      )
+      expect([plus.status, text.status]).toEqual([200, 200])
+      expect(h.webhook.payloads()).toEqual([expectedEvent, expectedEvent])
     }))
 
   it.scopedLive("two channels: the push goes to the channel whose numbers hold `to`; a push for no channel is kept", () =>
@@ -125,6 +142,7 @@ describe("POST /clicksend/push_message", () => {
       const down = yield* postForm(pushUrl(h, "push_message"), capture)
       expect(down.status).toBe(503)
       expect(down.json.error.message).toBe("the respond.io webhook could not be reached: HTTP 503")
+      expect(h.deadLetters()).toMatchObject([{ kind: "inbound", reason: "the respond.io webhook could not be reached: HTTP 503" }])
 
       const refused = yield* harness()
       refused.webhook.script({ status: 400, body: { error: { message: "contactId invalid" } } })

@@ -245,6 +245,22 @@ describe("POST /message", () => {
         expect(JSON.stringify(refused.json)).not.toContain("not-the-key")
       }))
 
+    it.scopedLive("504 and no second SMS when ClickSend took the request but gave no answer (timeout, reset)", () =>
+      Effect.gen(function*() {
+        const h = yield* harness({ provider: { timeoutMs: 300 } })
+        h.clicksend.script({ status: 200, delayMs: 800, body: { http_code: 200, response_code: "SUCCESS", data: { messages: [] } } })
+        const slow = yield* promise(() => h.send({ type: "text", text: "once only" }))
+        expect(slow.status).toBe(504)
+        expect(slow.json.error.message).toBe(
+          "ClickSend did not answer (no answer within 300 ms); the message may have been sent, so it was not sent again"
+        )
+        h.clicksend.script({ status: 0, reset: true })
+        const reset = yield* promise(() => h.send({ type: "text", text: "once only too" }))
+        expect(reset.status).toBe(504)
+        yield* Effect.sleep("600 millis")
+        expect(h.clicksend.requests.map((r) => JSON.parse(r.body).messages[0].body)).toEqual(["once only", "once only too"])
+      }))
+
     it.scopedLive("503 when ClickSend does not answer at all", () =>
       Effect.gen(function*() {
         const closed = yield* promise(() => freePort())

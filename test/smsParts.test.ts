@@ -56,6 +56,13 @@ describe("splitText", () => {
     if (/\s/.test(text)) for (const body of bodies.slice(0, -1)) expect(body).toMatch(/\s$/)
   })
 
+  it("never leaves a message less than half full to keep a word whole (that would cost an extra SMS)", () => {
+    const text = "Hi " + "x".repeat(1000)
+    const bodies = splitText(text, 6)
+    expect(bodies.map((b) => b.length)).toEqual([918, 85])
+    expect(bodies.join("")).toBe(text)
+  })
+
   it("splits a 7,000-character text, the platform's maximum, into the fewest full messages", () => {
     const text = ("Lorem ipsum dolor sit amet ").repeat(260).slice(0, 7000)
     const bodies = splitText(text, 6)

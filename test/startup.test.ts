@@ -55,6 +55,13 @@ describe("start-up", () => {
     expect(await missing.exited).toBe(78)
     expect(missing.output.stderr).toMatch(/nope\.json: cannot be read \(ENOENT\)/)
 
+    const unusable = path.join(dir, "unusable.json")
+    const shipped = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "channel.config.json"), "utf8"))
+    fs.writeFileSync(unusable, JSON.stringify({ ...shipped, deadLetters: { path: path.join(file, "sub", "dl.jsonl") } }))
+    const cannotStart = start(["--config", unusable])
+    expect(await cannotStart.exited).toBe(1)
+    expect(cannotStart.output.stderr).toMatch(/^custom-channel-server stopped: ENOTDIR: not a directory, mkdir '.*bad\.json\/sub'\n$/)
+
     const unset = start(["--config", path.join(import.meta.dirname, "..", "channel.config.json")], { RESPOND_API_TOKEN: undefined })
     expect(await unset.exited).toBe(78)
     expect(unset.output.stderr).toMatch(/channel\.config\.json: channels\[0\]\.apiToken: environment variable RESPOND_API_TOKEN is not set/)

@@ -20,6 +20,7 @@ describe("outgoing", () => {
     [{ type: "attachment", attachment: { type: "video", url: "https://abc/a.mp4", fileName: "a.mp4" } }, "a.mp4\nhttps://abc/a.mp4"],
     [{ type: "attachment", attachment: { type: "audio", url: "https://abc/a.mp3" } }, "https://abc/a.mp3"],
     [{ type: "location", latitude: 0.123456, longitude: -0.1234 }, "https://www.google.com/maps/search/?api=1&query=0.123456,-0.1234"],
+    [{ type: "location", latitude: 0.0000001, longitude: -90 }, "https://www.google.com/maps/search/?api=1&query=0.0000001,-90"],
     [{ type: "location", latitude: 3.1, longitude: 101.7, address: "Sky Suites, Jalan P. Ramlee" }, "Sky Suites, Jalan P. Ramlee\nhttps://www.google.com/maps/search/?api=1&query=3.1,101.7"],
     [{ type: "quick_reply", title: "Select your preferred language", replies: ["Malay", "English"] }, "Select your preferred language\n1. Malay\n2. English"]
   ])("%j -> %j", (message, body) => {

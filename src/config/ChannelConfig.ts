@@ -15,7 +15,15 @@ const Secret = (description: string) =>
     description
   })
 
-const PositiveInt = Schema.Int.pipe(Schema.positive())
+/** An integer, also from a string, so that `"port": "${PORT:-3030}"` works. */
+const Int = Schema.Union(Schema.Int, Schema.compose(Schema.NumberFromString, Schema.Int)).annotations({
+  message: () => ({ message: "expected an integer", override: true })
+})
+/** A boolean, also from the strings "true" and "false". */
+const Bool = Schema.Union(Schema.Boolean, Schema.BooleanFromString).annotations({
+  message: () => ({ message: "expected true or false", override: true })
+})
+const PositiveInt = Int.pipe(Schema.positive({ message: () => "expected a positive integer" }))
 const withDefault = <S extends Schema.Schema.Any>(schema: S, value: Schema.Schema.Type<S>) =>
   Schema.optionalWith(schema, { default: () => value })
 
@@ -27,7 +35,7 @@ export const RespondIoWebhookUrl = "https://app.respond.io/custom/channel/webhoo
 
 export const ServerSettings = Schema.Struct({
   host: withDefault(Schema.String, "0.0.0.0"),
-  port: withDefault(Schema.Int.pipe(Schema.between(0, 65535)), 3030),
+  port: withDefault(Int.pipe(Schema.between(0, 65535)), 3030),
   maxBodyBytes: withDefault(PositiveInt, 1024 * 1024).annotations({
     description: "Requests with a larger body are refused with 413"
   })
@@ -63,13 +71,16 @@ export const ProviderSettings = Schema.Struct({
   apiKey: Secret("ClickSend API key"),
   pushSecret: Schema.Redacted(
     Schema.String.pipe(
-      Schema.minLength(16, { message: () => "must be at least 16 characters, so that nobody can guess it" })
+      Schema.minLength(16, { message: () => "must be at least 16 characters, so that nobody can guess it" }),
+      Schema.pattern(/^[A-Za-z0-9._~-]+$/, {
+        message: () => "may hold only letters, digits and . _ ~ - (it travels in a URL unencoded)"
+      })
     )
   ).annotations({ description: "The secret ClickSend's inbound and receipt rule URLs carry as ?secret=" }),
-  maxParts: withDefault(Schema.Int.pipe(Schema.between(1, 8)), 6).annotations({
+  maxParts: withDefault(Int.pipe(Schema.between(1, 8)), 6).annotations({
     description: "The account's SMS part limit: longer text is split into several messages, never truncated"
   }),
-  mms: withDefault(Schema.Boolean, false).annotations({
+  mms: withDefault(Bool, false).annotations({
     description: "Send image attachments as MMS (falls back to SMS with a link when ClickSend refuses)"
   }),
   timeoutMs: withDefault(PositiveInt, 10_000),

@@ -11,6 +11,23 @@ export type PushOutcome = "forwarded" | "skipped" | "dead-lettered"
 
 type Fields = Readonly<Record<string, string | number | boolean | null | undefined>>
 
+/**
+ * A push that could not be forwarded (invalid, or the webhook refused it or stayed down) is answered with an
+ * error so ClickSend may push it again; whether it does is not documented, so it is also logged and kept.
+ */
+const keepOnFailure = (kind: "inbound" | "receipt") =>
+<A, E extends { readonly message: string; readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>, fields: Fields) =>
+  effect.pipe(
+    Effect.tapError((error) =>
+      Effect.gen(function*() {
+        yield* (yield* DeadLetters).record({ kind, reason: error.message, fields })
+        yield* Effect.logWarning(`${kind === "inbound" ? "inbound SMS" : "delivery receipt"} not forwarded; kept as a dead letter`).pipe(
+          Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: error._tag, reason: error.message })
+        )
+      })
+    )
+  )
+
 export const receiveInbound = Effect.fn("receiveInbound")(function*(fields: Fields) {
   const { channels } = yield* AppConfig
   const push = yield* (yield* Codecs).inboundPush(fields)
@@ -30,7 +47,7 @@ export const receiveInbound = Effect.fn("receiveInbound")(function*(fields: Fiel
     Effect.annotateLogs({ channel: channel.name, direction: "in", mId: push.message_id, outcome: "forwarded" })
   )
   return "forwarded" satisfies PushOutcome
-})
+}, keepOnFailure("inbound"))
 
 export const receiveReceipt = Effect.fn("receiveReceipt")(function*(fields: Fields) {
   const { channels } = yield* AppConfig
@@ -58,4 +75,4 @@ export const receiveReceipt = Effect.fn("receiveReceipt")(function*(fields: Fiel
     Effect.annotateLogs({ ...log, statusCode: receipt.status_code, outcome: "forwarded" })
   )
   return "forwarded" satisfies PushOutcome
-})
+}, keepOnFailure("receipt"))

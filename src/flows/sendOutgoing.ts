@@ -12,7 +12,13 @@ export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string,
   if (refused >= 0) {
     const status = sent[refused]!.status
     const part = sent.length > 1 ? ` (part ${refused + 1} of ${sent.length})` : ""
-    return Effect.fail(new ProviderRefused({ message: `ClickSend refused the message: ${status}${part}`, providerStatus: status }))
+    const error = new ProviderRefused({ message: `ClickSend refused the message: ${status}${part}`, providerStatus: status })
+    const alreadySent = sent.filter((m) => m.status === "SUCCESS").length
+    // The platform is told the message failed, yet some parts went out: the operator must be able to see that.
+    return alreadySent === 0 ? Effect.fail(error) : Effect.logWarning("split message partly sent").pipe(
+      Effect.annotateLogs({ partsSent: alreadySent, parts: sent.length, firstPartId: sent[0]?.message_id ?? "" }),
+      Effect.zipRight(Effect.fail(error))
+    )
   }
   const id = sent[0]?.message_id
   return id ? Effect.succeed(id) : Effect.fail(new UpstreamError({ message: "ClickSend accepted the message but gave no message_id" }))

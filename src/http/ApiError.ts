@@ -37,6 +37,11 @@ export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>
   readonly status = 503
 }
 
+/** 504: ClickSend took the request but gave no answer in time; the message may have been sent, so it is not sent again. */
+export class UpstreamTimeout extends Schema.TaggedError<UpstreamTimeout>()("UpstreamTimeout", fields) {
+  readonly status = 504
+}
+
 export type ApiError =
   | Unauthorized
   | Forbidden
@@ -46,3 +51,4 @@ export type ApiError =
   | ProviderRefused
   | UpstreamError
   | UpstreamUnavailable
+  | UpstreamTimeout

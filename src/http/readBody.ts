@@ -62,7 +62,8 @@ export const readPushFields = (request: HttpServerRequest.HttpServerRequest, que
     if (request.method === "GET") return fields
     const text = yield* readText(request, maxBytes)
     if (text.trim() === "") return fields
-    if ((request.headers["content-type"] ?? "").includes("json")) {
+    // JSON by its content type, or by its look: a JSON rule's body may arrive as text/plain.
+    if ((request.headers["content-type"] ?? "").includes("json") || text.trimStart().startsWith("{")) {
       const json = yield* parseJson(text)
       if (!isRecord(json)) return yield* new InvalidPayload({ message: "body: must be a JSON object" })
       for (const [key, value] of Object.entries(json)) {

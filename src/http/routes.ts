@@ -72,6 +72,7 @@ export const app = router.pipe(
     ProviderRefused: respondWithError,
     UpstreamError: respondWithError,
     UpstreamUnavailable: respondWithError,
+    UpstreamTimeout: respondWithError,
     RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
   }),
   Effect.catchAllCause((cause) =>

@@ -62,7 +62,7 @@ export const OutgoingRequest = Schema.Struct({
   channelId: Text(100),
   contactId: PhoneNumber,
   message: OutgoingMessage
-})
+}).annotations({ title: "an object with channelId, contactId and message" })
 export type OutgoingRequest = typeof OutgoingRequest.Type
 
 const MessageId = Text(50)

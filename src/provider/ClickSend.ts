@@ -79,7 +79,11 @@ const aliases: ReadonlyArray<readonly [canonical: string, legacy: string]> = [
   ["custom_string", "customstring"]
 ]
 
-/** Fills each canonical field from its legacy alias when only the alias was sent. */
+/** A `+` sent unencoded in a form or query arrives as a space: " 61429912603" was "+61429912603". */
+const restorePlus = (value: unknown) =>
+  typeof value === "string" && /^ [0-9]{6,15}$/.test(value) ? `+${value.slice(1)}` : value
+
+/** Fills each canonical field from its legacy alias when only the alias was sent; mends phone numbers. */
 export const resolveAliases = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> => {
   const out: Record<string, unknown> = { ...fields }
   for (const [canonical, legacy] of aliases) {
@@ -87,5 +91,6 @@ export const resolveAliases = (fields: Readonly<Record<string, unknown>>): Recor
       out[canonical] = fields[legacy]
     }
   }
+  for (const phone of ["from", "to"]) if (phone in out) out[phone] = restorePlus(out[phone])
   return out
 }

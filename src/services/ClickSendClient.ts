@@ -2,7 +2,7 @@
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
-import { ProviderRefused, UpstreamError, UpstreamUnavailable } from "../http/ApiError.ts"
+import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../http/ApiError.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
 import { RateLimits } from "./RateLimits.ts"
 import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "./RetryPolicy.ts"
@@ -67,8 +67,16 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
         Effect.scoped,
         Effect.timeoutFail({
           duration: provider.timeoutMs,
-          onTimeout: () => new Transient({ reason: `no answer within ${provider.timeoutMs} ms` })
-        })
+          onTimeout: () => new Transient({ reason: `no answer within ${provider.timeoutMs} ms`, mayHaveArrived: true })
+        }),
+        // ClickSend has no idempotency key: a request that may have arrived is never sent again (no double SMS).
+        Effect.catchIf(
+          (e) => e._tag === "Transient" && e.mayHaveArrived === true,
+          (e) =>
+            Effect.fail(new UpstreamTimeout({
+              message: `ClickSend did not answer (${(e as Transient).reason}); the message may have been sent, so it was not sent again`
+            }))
+        )
       )
 
     const send = (path: string, body: unknown) =>

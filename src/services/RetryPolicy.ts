@@ -1,5 +1,5 @@
 // When to try an outside call again: exponential backoff with full jitter, honouring Retry-After, within a deadline.
-import { Data, Duration, Effect, Random, Schedule } from "effect"
+import { Clock, Data, Duration, Effect, Random, Schedule } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 
 export interface Backoff {
@@ -8,24 +8,46 @@ export interface Backoff {
   readonly deadlineMs: number
 }
 
-/** A failure worth trying again (network error, timeout, 408, 429, 5xx), and when the other side asked us back. */
+/**
+ * A failure worth trying again (network error, timeout, 408, 429, 5xx), and when the other side asked us back.
+ * `mayHaveArrived`: the request may have been processed (timeout, connection lost after sending), so a caller
+ * whose request is not idempotent (sending an SMS) must not send it again.
+ */
 export class Transient extends Data.TaggedError("Transient")<{
   readonly reason: string
   readonly retryAfterMs?: number | undefined
+  readonly mayHaveArrived?: boolean | undefined
 }> {
   /** A request that got no answer, said by the innermost cause's code (ECONNREFUSED, ...) or message. */
   static network(error: { readonly cause?: unknown }): Transient {
     let cause: unknown = error.cause
     while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause
-    const what = cause instanceof Error ? (cause as NodeJS.ErrnoException).code ?? cause.message : undefined
-    return new Transient({ reason: what ? `network error: ${what}` : "network error" })
+    const code = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined
+    const what = code ?? (cause instanceof Error ? cause.message : undefined)
+    return new Transient({
+      reason: what ? `network error: ${what}` : "network error",
+      mayHaveArrived: !(typeof code === "string" && neverConnected.has(code)) && what !== "bad port"
+    })
   }
 }
 
+/** Errors that happen before a connection exists: the request surely never arrived. */
+const neverConnected = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
 export const isTransientStatus = (status: number) => status === 408 || status === 429 || status >= 500
 
-/** Full jitter (a random delay up to the exponential step, capped): retries of many callers do not line up. */
-export const backoffSchedule = <E extends { readonly _tag: string }>(backoff: Backoff) =>
+/**
+ * Full jitter (a random delay up to the exponential step, capped), so retries of many callers do not line up;
+ * at least what Retry-After asks; and no retry whose delay would end past the deadline, counted from `startedAt`.
+ */
+export const backoffSchedule = <E extends { readonly _tag: string }>(backoff: Backoff, startedAt: number) =>
   Schedule.exponential(Duration.millis(backoff.initialDelayMs)).pipe(
     Schedule.modifyDelayEffect((_, step) =>
       Random.nextIntBetween(0, Math.min(Duration.toMillis(step), backoff.maxDelayMs) + 1).pipe(Effect.map(Duration.millis))
@@ -36,8 +58,10 @@ export const backoffSchedule = <E extends { readonly _tag: string }>(backoff: Ba
       return after === undefined ? delay : Duration.max(delay, Duration.millis(after))
     }),
     Schedule.whileInput((error: E) => error._tag === "Transient"),
-    Schedule.intersect(Schedule.elapsed),
-    Schedule.whileOutput(([, elapsed]) => Duration.toMillis(elapsed) < backoff.deadlineMs)
+    Schedule.delays,
+    Schedule.checkEffect((_, delay) =>
+      Clock.currentTimeMillis.pipe(Effect.map((now) => now - startedAt + Duration.toMillis(delay) < backoff.deadlineMs))
+    )
   )
 
 /** Seconds or an HTTP date, as `Retry-After` allows; bounded so a hostile header cannot park us for hours. */
@@ -60,5 +84,7 @@ export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   })
 }) {}
 
+/** Retries `effect` on the backoff; the deadline counts from the first attempt. */
 export const retrying = <A, E extends { readonly _tag: string }, R>(backoff: Backoff) =>
-(effect: Effect.Effect<A, E, R>) => Effect.retry(effect, backoffSchedule<E>(backoff))
+(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Clock.currentTimeMillis, (startedAt) => Effect.retry(effect, backoffSchedule<E>(backoff, startedAt)))

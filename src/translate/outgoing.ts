@@ -16,9 +16,12 @@ export type SendPlan =
 
 export const source = "custom-channel-server"
 
+/** Decimal degrees without exponent notation (1e-7 would break the link); 7 places is about a centimetre. */
+const degrees = (n: number) => n.toFixed(7).replace(/\.?0+$/, "").replace(/^-0$/, "0")
+
 /** A link any phone can open; plain ASCII so it never forces UCS-2. */
 export const mapLink = (latitude: number, longitude: number): string =>
-  `https://www.google.com/maps/search/?api=1&query=${latitude},${longitude}`
+  `https://www.google.com/maps/search/?api=1&query=${degrees(latitude)},${degrees(longitude)}`
 
 /** The SMS text of a message. Only ASCII is added, so the bridge never switches a message to UCS-2 itself. */
 export const composeText = (message: OutgoingMessage): string => {

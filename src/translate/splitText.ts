@@ -13,9 +13,12 @@ const longestFit = (chars: ReadonlyArray<string>, maxParts: number): number => {
   return lo
 }
 
-/** Cut after the last whitespace of the prefix, so words stay whole; a single word too long for a message is cut hard. */
+/**
+ * Cut after the last whitespace of the prefix, so words stay whole; but never leave a message less than half
+ * full for it (that would cost an extra SMS): a word too long for that is cut hard.
+ */
 const wordBoundary = (chars: ReadonlyArray<string>, end: number): number => {
-  for (let i = end - 1; i > 0; i--) if (/\s/.test(chars[i]!)) return i + 1
+  for (let i = end - 1; i >= Math.floor(end / 2); i--) if (/\s/.test(chars[i]!)) return i + 1
   return end
 }
 
