@@ -1,28 +1,30 @@
-// The whole bridge as one layer: configuration, services, and the HTTP server serving the routes.
+// The whole bridge as one layer: configuration, store, services, delivery workers, and the HTTP server.
 import { FetchHttpClient, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { AppConfig, type ChannelConfig, webhookUrlOf } from "./config/ChannelConfig.ts"
+import { Deliveries } from "./delivery/Deliveries.ts"
 import { app } from "./http/routes.ts"
 import { ClickSendClient } from "./services/ClickSendClient.ts"
 import { Codecs } from "./services/Codecs.ts"
-import { DeadLetters } from "./services/DeadLetters.ts"
 import { RateLimits } from "./services/RateLimits.ts"
 import { RespondIoClient } from "./services/RespondIoClient.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
+import { SqliteStoreLive } from "./store/SqliteStore.ts"
 
 /** What the services stand on; tests replace parts of it (a faster RetryPolicy, say). */
 export const Infrastructure = Layer.mergeAll(RetryPolicy.Default, RateLimits.Default, FetchHttpClient.layer)
 
-export const Services = Layer.mergeAll(
-  TokenCheck.Default,
-  Codecs.Default,
-  ClickSendClient.Default,
-  RespondIoClient.Default,
-  DeadLetters.Default
-)
+export const Services = Layer.mergeAll(TokenCheck.Default, Codecs.Default, ClickSendClient.Default, RespondIoClient.Default)
+
+/** Services and the delivery workers, on the store: everything but the HTTP server (the command line uses it too). */
+export const Core = (infrastructure = Infrastructure, store = SqliteStoreLive) =>
+  Layer.provideMerge(Deliveries.Default, Services).pipe(
+    Layer.provideMerge(infrastructure),
+    Layer.provideMerge(store)
+  )
 
 const logStart = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
@@ -31,16 +33,20 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
     platform: config.platform.plugin,
     webhook: new URL(webhookUrlOf(config.platform)).origin,
     clicksend: new URL(config.provider.baseUrl).origin,
-    channels: config.channels.map((c) => c.name).join(",")
+    channels: config.channels.map((c) => c.name).join(","),
+    store: config.store.path
   }))
 }))
 
-/** The bridge serving on the configured host and port; the HttpServer stays visible so tests can read its address. */
+/**
+ * The bridge serving on the configured host and port; the HttpServer stays visible so tests can read its address.
+ * Shutdown runs in reverse: the server stops accepting and finishes its requests, the workers let their current
+ * attempts end, then the store closes.
+ */
 export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) =>
   HttpServer.serve(app).pipe(
     Layer.merge(logStart),
-    Layer.provide(Services),
-    Layer.provide(infrastructure),
+    Layer.provide(Core(infrastructure)),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { host: config.server.host, port: config.server.port })),
     Layer.provide(Layer.succeed(AppConfig, config))
   )

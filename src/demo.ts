@@ -65,7 +65,7 @@ const program = Effect.gen(function*() {
       platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
       provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "demo", apiKey: "demo-key", pushSecret: demo.secret },
       channels: [{ name: "demo", channelId: demo.channelId, apiToken: demo.token, from: demo.number, numbers: [demo.number] }],
-      deadLetters: { path: path.join(dir, "dead-letters.jsonl") }
+      store: { path: path.join(dir, "channel.db") }
     }), {}),
     (e) => new Error(e.message)
   )

@@ -4,7 +4,10 @@ import { Context, Effect, Layer, Logger } from "effect"
 import { bridge } from "../src/Bridge.ts"
 import type { ChannelConfig } from "../src/config/ChannelConfig.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
+import type { WebhookPayload } from "../src/platform/RespondIo.ts"
 import { RateLimits } from "../src/services/RateLimits.ts"
+import { openSqliteStore } from "../src/store/SqliteStore.ts"
+import type { DeadLetter } from "../src/store/Store.ts"
 import { RetryPolicy } from "../src/services/RetryPolicy.ts"
 import { type ClickSendSimulator, startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
 import { startWebhookSimulator, type WebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
@@ -25,7 +28,7 @@ export const fastRetry = Layer.succeed(
   RetryPolicy,
   RetryPolicy.make({
     provider: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 },
-    webhook: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 }
+    delivery: { initialDelayMs: 5, maxDelayMs: 40, maxAttempts: 6 }
   })
 )
 
@@ -34,7 +37,9 @@ export interface Harness {
   readonly clicksend: ClickSendSimulator
   readonly webhook: WebhookSimulator
   readonly config: ChannelConfig
-  readonly deadLetters: () => Array<any>
+  readonly deadLetters: () => Promise<ReadonlyArray<DeadLetter>>
+  /** Waits (at most 5 s) until the webhook took `count` payloads, and returns them. */
+  readonly delivered: (count: number) => Promise<Array<WebhookPayload>>
   readonly logs: Array<string>
   readonly post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<{ status: number; json: any }>
   readonly send: (message: unknown, options?: { token?: string; channelId?: string; contactId?: string }) => Promise<{ status: number; json: any }>
@@ -46,6 +51,11 @@ export interface HarnessOptions {
   readonly provider?: Record<string, unknown>
   readonly server?: Record<string, unknown>
   readonly refuse?: Record<string, string>
+  readonly delivery?: Record<string, unknown>
+  readonly platform?: Record<string, unknown>
+  readonly quickReplies?: Record<string, unknown>
+  /** Reuse a store file (to test what survives a restart). */
+  readonly storePath?: string
 }
 
 /** Starts everything on loopback for one test; all of it stops when the test's scope closes. */
@@ -71,9 +81,11 @@ export const harness = (options: HarnessOptions = {}) =>
     ]
     const file = {
       server: { host: "127.0.0.1", port: 0, ...options.server },
-      platform: options.plugin === "is-messenger"
-        ? { plugin: "is-messenger", webhookUrl: `${webhook.url}/custom/channel/webhook/` }
-        : { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
+      platform: {
+        plugin: options.plugin ?? "respond.io",
+        webhookUrl: `${webhook.url}/custom/channel/webhook/`,
+        ...options.platform
+      },
       provider: {
         plugin: "clicksend",
         baseUrl: clicksend.baseUrl,
@@ -84,7 +96,9 @@ export const harness = (options: HarnessOptions = {}) =>
         ...options.provider
       },
       channels,
-      deadLetters: { path: path.join(dir, "dead-letters.jsonl") }
+      store: { path: options.storePath ?? path.join(dir, "channel.db") },
+      ...(options.delivery ? { delivery: options.delivery } : {}),
+      ...(options.quickReplies ? { quickReplies: options.quickReplies } : {})
     }
     const env = {
       CS_USER: secrets.username,
@@ -119,11 +133,17 @@ export const harness = (options: HarnessOptions = {}) =>
         contactId: o.contactId ?? "+60177872890",
         message
       }, { authorization: `Bearer ${o.token ?? secrets.tokenA}` })
+    // A second connection to the store, as the command line would open it.
     const deadLetters = () => {
-      const f = config.deadLetters.path
-      return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : []
+      const { close, store } = openSqliteStore(config.store.path)
+      return Effect.runPromise(store.deadLetters()).finally(close)
     }
-    return { url, clicksend, webhook, config, deadLetters, logs, post, send } satisfies Harness
+    const delivered = async (count: number) => {
+      const until = Date.now() + 5000
+      while (webhook.payloads().length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+      return webhook.payloads()
+    }
+    return { url, clicksend, webhook, config, deadLetters, delivered, logs, post, send } satisfies Harness
   })
 
 export const pushUrl = (h: Harness, kind: "push_message" | "delivery_receipt", secret = secrets.pushSecret) =>

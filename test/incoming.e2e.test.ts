@@ -48,8 +48,8 @@ describe("POST /clicksend/push_message", () => {
     Effect.gen(function*() {
       const h = yield* harness()
       const response = yield* postForm(pushUrl(h, "push_message"), capture)
-      expect(response.status).toBe(200)
-      expect(h.webhook.payloads()).toEqual([expectedEvent])
+      expect(response).toEqual({ status: 200, json: { ok: true, outcome: "accepted" } })
+      expect(yield* promise(() => h.delivered(1))).toEqual([expectedEvent])
       const [call] = h.webhook.requests
       expect(call!.path).toBe("/custom/channel/webhook/")
       expect(call!.headers.authorization).toBe(`Bearer ${secrets.tokenA}`)
@@ -60,18 +60,23 @@ describe("POST /clicksend/push_message", () => {
     Effect.gen(function*() {
       const h = yield* harness()
       const { timestamp: _, ...rest } = capture
-      const json = yield* promise(() => h.post(pushUrl(h, "push_message").replace(h.url, ""), { ...rest, timestamp: 1775012927, user_id: 304497 }))
-      const jsonString = yield* promise(() => h.post(pushUrl(h, "push_message").replace(h.url, ""), capture))
-      const get = yield* promise(() => fetch(`${pushUrl(h, "push_message")}&${form(capture)}`))
+      const path = pushUrl(h, "push_message").replace(h.url, "")
+      const json = yield* promise(() => h.post(path, { ...rest, message_id: "JSON-1", timestamp: 1775012927, user_id: 304497 }))
+      const jsonString = yield* promise(() => h.post(path, { ...capture, message_id: "JSON-2" }))
+      const get = yield* promise(() => fetch(`${pushUrl(h, "push_message")}&${form({ ...capture, message_id: "GET-3" })}`))
       const legacy = yield* postForm(pushUrl(h, "push_message"), {
         timestamp: "1775012927",
-        message_id: capture.message_id,
+        messageid: "LEGACY-4",
         message: "trigger reply",
         sms: "+61429912603",
         originalsenderid: "+61411111111"
       })
       expect([json.status, jsonString.status, get.status, legacy.status]).toEqual([200, 200, 200, 200])
-      expect(h.webhook.payloads()).toEqual([expectedEvent, expectedEvent, expectedEvent, expectedEvent])
+      const payloads = yield* promise(() => h.delivered(4))
+      expect(payloads.map((p) => p.events[0].mId).sort()).toEqual(["GET-3", "JSON-1", "JSON-2", "LEGACY-4"])
+      for (const p of payloads) {
+        expect({ ...p, events: [{ ...p.events[0], mId: capture.message_id }] }).toEqual(expectedEvent)
+      }
     }))
 
   it.scopedLive("without the right secret: 401, and nothing reaches the webhook", () =>
@@ -94,8 +99,10 @@ describe("POST /clicksend/push_message", () => {
       expect(response).toEqual({ status: 400, json: { error: { message: "from: is required" } } })
       expect(h.webhook.requests).toHaveLength(0)
       // ClickSend may never push it again: the operator still sees it.
-      expect(h.deadLetters()).toMatchObject([{ kind: "inbound", reason: "from: is required", fields: { body: "trigger reply" } }])
-      expect(h.logs.join("\n")).toContain("inbound SMS not forwarded; kept as a dead letter")
+      expect(yield* promise(h.deadLetters)).toMatchObject([
+        { kind: "unroutable-inbound", lastError: "from: is required", body: { body: "trigger reply" } }
+      ])
+      expect(h.logs.join("\n")).toContain("invalid inbound SMS; kept as a dead letter")
     }))
 
   it.scopedLive("a `+` sent unencoded arrives as a space and is mended; a JSON body sent as text/plain is still JSON", () =>
@@ -109,7 +116,9 @@ describe("POST /clicksend/push_message", () => {
         fetch(pushUrl(h, "push_message"), { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(capture) })
       )
       expect([plus.status, text.status]).toEqual([200, 200])
-      expect(h.webhook.payloads()).toEqual([expectedEvent, expectedEvent])
+      // The same message_id twice: one event (the second push is a duplicate of the first).
+      expect(yield* promise(() => h.delivered(1))).toEqual([expectedEvent])
+      expect(yield* promise(() => text.json())).toEqual({ ok: true, outcome: "duplicate" })
     }))
 
   it.scopedLive("two channels: the push goes to the channel whose numbers hold `to`; a push for no channel is kept", () =>
@@ -117,38 +126,45 @@ describe("POST /clicksend/push_message", () => {
       const h = yield* harness({ twoChannels: true })
       const sales = yield* postForm(pushUrl(h, "push_message"), { ...capture, to: "61422222222", originalsenderid: "" })
       expect(sales.status).toBe(200)
-      expect(h.webhook.payloads()[0]!.channelId).toBe("sales-channel")
+      expect((yield* promise(() => h.delivered(1)))[0]!.channelId).toBe("sales-channel")
       expect(h.webhook.requests[0]!.headers.authorization).toBe(`Bearer ${secrets.tokenB}`)
 
       const stray = yield* postForm(pushUrl(h, "push_message"), { ...capture, to: "+61499999999", originalsenderid: "+61499999999" })
       expect(stray).toEqual({ status: 200, json: { ok: true, outcome: "dead-lettered" } })
       expect(h.webhook.requests).toHaveLength(1)
-      const [letter] = h.deadLetters()
-      expect(letter).toMatchObject({ kind: "inbound", reason: "no channel has +61499999999 in its numbers" })
-      expect(letter.fields.body).toBe("trigger reply")
+      const [letter] = yield* promise(h.deadLetters)
+      expect(letter).toMatchObject({ kind: "unroutable-inbound", lastError: "no channel has +61499999999 in its numbers" })
+      expect((letter!.body as Record<string, string>).body).toBe("trigger reply")
       expect(JSON.stringify(letter)).not.toContain(secrets.pushSecret)
       expect(h.logs.join("\n")).toContain("inbound SMS fits no channel")
     }))
 
-  it.scopedLive("the push is answered 200 only once the webhook took it; a failing webhook gets a non-2xx answer", () =>
+  it.scopedLive("a push is answered 200 once committed, without waiting for the webhook; the worker retries it", () =>
     Effect.gen(function*() {
       const h = yield* harness()
-      h.webhook.script({ status: 500 }, { status: 429, headers: { "retry-after": "0" } })
-      const retried = yield* postForm(pushUrl(h, "push_message"), capture)
-      expect(retried.status).toBe(200)
-      expect(h.webhook.requests.map((r) => r.status)).toEqual([500, 429, 200])
+      h.webhook.script({ status: 500 }, { status: 429, headers: { "retry-after": "0" } }, { status: 0, reset: true })
+      const response = yield* postForm(pushUrl(h, "push_message"), capture)
+      expect(response).toEqual({ status: 200, json: { ok: true, outcome: "accepted" } })
+      expect(yield* promise(() => h.delivered(1))).toEqual([expectedEvent])
+      expect(h.webhook.requests.map((r) => r.status)).toEqual([500, 429, 0, 200])
+    }))
 
-      h.webhook.script(...Array(100).fill({ status: 503 }))
-      const down = yield* postForm(pushUrl(h, "push_message"), capture)
-      expect(down.status).toBe(503)
-      expect(down.json.error.message).toBe("the respond.io webhook could not be reached: HTTP 503")
-      expect(h.deadLetters()).toMatchObject([{ kind: "inbound", reason: "the respond.io webhook could not be reached: HTTP 503" }])
-
-      const refused = yield* harness()
-      refused.webhook.script({ status: 400, body: { error: { message: "contactId invalid" } } })
-      const bad = yield* postForm(pushUrl(refused, "push_message"), capture)
-      expect(bad.status).toBe(502)
-      expect(refused.webhook.requests).toHaveLength(1)
+  it.scopedLive("a webhook that refuses an event (4xx) makes it a dead letter at once, with the reason", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      h.webhook.script({ status: 400, body: { error: { message: "contactId invalid" } } })
+      expect((yield* postForm(pushUrl(h, "push_message"), capture)).status).toBe(200)
+      yield* promise(async () => {
+        for (let i = 0; i < 200 && (await h.deadLetters()).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      })
+      expect(yield* promise(h.deadLetters)).toMatchObject([{
+        kind: "event",
+        channelId: "gfd8g7fd89dgfd",
+        mId: capture.message_id,
+        attempts: 1,
+        lastError: "the respond.io webhook refused the event: HTTP 400"
+      }])
+      expect(h.webhook.requests).toHaveLength(1)
     }))
 
   it.scopedLive("IS-Messenger as platform: same API, its own webhook URL", () =>
@@ -156,7 +172,7 @@ describe("POST /clicksend/push_message", () => {
       const h = yield* harness({ plugin: "is-messenger" })
       const response = yield* postForm(pushUrl(h, "push_message"), capture)
       expect(response.status).toBe(200)
-      expect(h.webhook.payloads()).toEqual([expectedEvent])
+      expect(yield* promise(() => h.delivered(1))).toEqual([expectedEvent])
       const out = yield* promise(() => h.send({ type: "text", text: "hello from IS-Messenger" }))
       expect(out.status).toBe(200)
     }))
@@ -193,30 +209,52 @@ describe("POST /clicksend/delivery_receipt", () => {
         contactId: "+60177872890",
         events: [{ type: "message_status", mId, timestamp: 1775012927000, status: message ? { value, message } : { value } }]
       })
-      expect(h.webhook.payloads()).toEqual([
+      expect(yield* promise(() => h.delivered(3))).toEqual([
         status("sent"),
         status("delivered"),
         status("failed", "Number disconnected")
       ])
     }))
 
-  it.scopedLive("a split message's later parts never reach the platform as a status of an unknown mId", () =>
+  it.scopedLive("a split text's receipts fold into one status of the mId the platform knows", () =>
     Effect.gen(function*() {
       const h = yield* harness()
       const text = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ")
-      yield* promise(() => h.send({ type: "text", text: text + " " + text }))
-      const parts = h.clicksend.sentSms()
-      expect(parts.length).toBeGreaterThan(1)
-      for (const part of parts) {
-        const r = yield* postForm(pushUrl(h, "delivery_receipt"), {
+      const sendSplit = () => promise(() => h.send({ type: "text", text: text + " " + text }))
+      const receipt = (part: { message_id: string; custom_string?: string }, status_code: string) =>
+        postForm(pushUrl(h, "delivery_receipt"), {
           message_id: part.message_id,
-          status_code: "201",
+          status_code,
           timestamp: "1775012927",
+          error_text: status_code === "301" ? "Handset unreachable" : "",
           custom_string: part.custom_string!
         })
-        expect(r.status).toBe(200)
-      }
-      expect(h.webhook.payloads().map((p) => p.events[0].mId)).toEqual([parts[0]!.message_id])
+
+      const first = yield* sendSplit()
+      const parts = [...h.clicksend.sentSms()]
+      expect(parts.length).toBeGreaterThan(2)
+      expect(first.json.mId).toBe(parts[0]!.message_id)
+      // The later parts are delivered first: nothing final yet, but the message is on its way ("sent", once).
+      for (const part of parts.slice(1)) expect((yield* receipt(part, "201")).status).toBe(200)
+      for (const code of ["200", "201"]) expect((yield* receipt(parts[0]!, code)).status).toBe(200)
+      const statuses = (yield* promise(() => h.delivered(2))).map((p) => [p.events[0].mId, p.events[0].type === "message_status" && p.events[0].status])
+      expect(statuses).toEqual([[first.json.mId, { value: "sent" }], [first.json.mId, { value: "delivered" }]])
+
+      // Another split text whose second part fails: failed as soon as that part failed, and only once.
+      yield* sendSplit()
+      const second = h.clicksend.sentSms().slice(parts.length)
+      yield* receipt(second[1]!, "301")
+      yield* receipt(second[0]!, "201")
+      yield* receipt(second[0]!, "301")
+      const last = (yield* promise(() => h.delivered(3))).slice(2)
+      expect(last.map((p) => p.events[0])).toEqual([
+        { type: "message_status", mId: second[0]!.message_id, timestamp: 1775012927000, status: { value: "failed", message: "Handset unreachable" } }
+      ])
+      yield* Effect.sleep("200 millis")
+      expect(h.webhook.payloads()).toHaveLength(3)
+      // No status ever names a later part's id.
+      const known = new Set([parts[0]!.message_id, second[0]!.message_id])
+      for (const p of h.webhook.payloads()) expect(known.has(p.events[0].mId)).toBe(true)
     }))
 
   it.scopedLive("a receipt that names no channel of ours is answered and kept as a dead letter", () =>
@@ -224,7 +262,7 @@ describe("POST /clicksend/delivery_receipt", () => {
       const h = yield* harness()
       const r = yield* postForm(pushUrl(h, "delivery_receipt"), { message_id: "ABC", status_code: "201", custom_string: "" })
       expect(r).toEqual({ status: 200, json: { ok: true, outcome: "dead-lettered" } })
-      expect(h.deadLetters()).toMatchObject([{ kind: "receipt", fields: { message_id: "ABC" } }])
+      expect(yield* promise(h.deadLetters)).toMatchObject([{ kind: "unroutable-receipt", body: { message_id: "ABC" } }])
       expect(h.webhook.requests).toHaveLength(0)
     }))
 })
@@ -239,7 +277,11 @@ describe("secrets", () => {
       bodies.push(JSON.stringify(yield* postForm(pushUrl(h, "push_message"), capture)))
       bodies.push(JSON.stringify(yield* postForm(pushUrl(h, "push_message", "wrong"), capture)))
       h.webhook.script(...Array(100).fill({ status: 500 }))
-      bodies.push(JSON.stringify(yield* postForm(pushUrl(h, "push_message"), capture)))
+      bodies.push(JSON.stringify(yield* postForm(pushUrl(h, "push_message"), { ...capture, message_id: "FAILS" })))
+      yield* promise(async () => {
+        for (let i = 0; i < 300 && (await h.deadLetters()).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+      })
+      expect(h.logs.join("\n")).toContain("event is a dead letter")
       const everything = h.logs.join("\n") + bodies.join("\n")
       expect(h.logs.length).toBeGreaterThan(2)
       for (const secret of Object.values(secrets)) expect(everything).not.toContain(secret)

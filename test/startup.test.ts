@@ -57,7 +57,7 @@ describe("start-up", () => {
 
     const unusable = path.join(dir, "unusable.json")
     const shipped = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "channel.config.json"), "utf8"))
-    fs.writeFileSync(unusable, JSON.stringify({ ...shipped, deadLetters: { path: path.join(file, "sub", "dl.jsonl") } }))
+    fs.writeFileSync(unusable, JSON.stringify({ ...shipped, store: { path: path.join(file, "sub", "channel.db") } }))
     const cannotStart = start(["--config", unusable])
     expect(await cannotStart.exited).toBe(1)
     expect(cannotStart.output.stderr).toMatch(/^custom-channel-server stopped: ENOTDIR: not a directory, mkdir '.*bad\.json\/sub'\n$/)
@@ -76,7 +76,7 @@ describe("start-up", () => {
     config.server = { host: "127.0.0.1", port: 0 }
     config.platform.webhookUrl = webhook.url + "/custom/channel/webhook/"
     config.provider.baseUrl = clicksend.baseUrl
-    config.deadLetters = { path: path.join(dir, "data", "dead-letters.jsonl") }
+    config.store = { path: path.join(dir, "data", "channel.db") }
     delete config.$schema
     fs.writeFileSync(file, JSON.stringify(config))
     let child: ChildProcess | undefined
@@ -96,11 +96,12 @@ describe("start-up", () => {
         body: new URLSearchParams({ timestamp: "1775012927", from: "+61429912603", to: "+61411111111", body: "hi", message_id: "IN-1" })
       })
       expect(pushed.status).toBe(200)
+      await waitFor(() => (webhook.payloads().length > 0 ? ["delivered"] as RegExpMatchArray : null))
       expect(webhook.payloads().map((p) => p.events[0].mId)).toEqual(["IN-1"])
       run.child.kill("SIGTERM")
       expect(await run.exited).toBe(0)
       expect(run.output.stdout).toMatch(/outgoing message sent/)
-      expect(run.output.stdout).toMatch(/inbound SMS forwarded/)
+      expect(run.output.stdout).toMatch(/event delivered/)
       expect(run.output.stdout + run.output.stderr).not.toMatch(/NEVER-PRINTED|never-printed/)
     } finally {
       if (child && child.exitCode === null) child.kill("SIGKILL")

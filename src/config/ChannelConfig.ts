@@ -104,14 +104,31 @@ export const Channel = Schema.Struct({
 })
 export type Channel = typeof Channel.Type
 
-export const DeliverySettings = Schema.Struct({
-  rateLimitPerSecond: withDefault(PositiveInt, 20).annotations({
-    description: "Webhook requests per second per channel: the platform's documented limit is 20"
+export const DeliveryRetrySettings = Schema.Struct({
+  initialDelayMs: withDefault(PositiveInt, 500),
+  maxDelayMs: withDefault(PositiveInt, 60_000),
+  maxAttempts: withDefault(PositiveInt, 25).annotations({
+    description: "After this many attempts an event becomes a dead letter"
   })
 })
 
-export const DeadLetterSettings = Schema.Struct({
-  path: withDefault(Schema.String, "./data/dead-letters.jsonl")
+export const DeliverySettings = Schema.Struct({
+  rateLimitPerSecond: withDefault(PositiveInt, 20).annotations({
+    description: "Webhook requests per channel in any one-second window: the platform's documented limit is 20"
+  }),
+  retry: withDefault(DeliveryRetrySettings, { initialDelayMs: 500, maxDelayMs: 60_000, maxAttempts: 25 })
+})
+
+export const StoreSettings = Schema.Struct({
+  path: withDefault(Schema.String, "./data/channel.db").annotations({
+    description: "The SQLite file of the outbox; its folder is created on start"
+  })
+})
+
+export const QuickReplySettings = Schema.Struct({
+  mapNumbers: withDefault(Bool, true).annotations({
+    description: "A reply of just an option's number carries that option's text, within 24 hours of the quick reply"
+  })
 })
 
 const unique = <A>(items: ReadonlyArray<A>, key: (a: A) => ReadonlyArray<string>, what: string) => {
@@ -132,8 +149,12 @@ export const ChannelConfig = Schema.Struct({
   platform: withDefault(PlatformSettings, { plugin: "respond.io", timeoutMs: 10_000 }),
   provider: ProviderSettings,
   channels: Schema.NonEmptyArray(Channel),
-  delivery: withDefault(DeliverySettings, { rateLimitPerSecond: 20 }),
-  deadLetters: withDefault(DeadLetterSettings, { path: "./data/dead-letters.jsonl" })
+  delivery: withDefault(DeliverySettings, {
+    rateLimitPerSecond: 20,
+    retry: { initialDelayMs: 500, maxDelayMs: 60_000, maxAttempts: 25 }
+  }),
+  store: withDefault(StoreSettings, { path: "./data/channel.db" }),
+  quickReplies: withDefault(QuickReplySettings, { mapNumbers: true })
 }).pipe(
   Schema.filter((c) =>
     unique(c.channels, (ch) => [ch.name], "name") ??

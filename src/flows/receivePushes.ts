@@ -1,78 +1,156 @@
-// Incoming: ClickSend's pushes (an SMS from a contact, a delivery receipt) become webhook events of a channel.
+// Incoming: ClickSend's pushes (an SMS from a contact, a delivery receipt) are validated, routed to a channel
+// and committed to the outbox; the delivery worker takes them to the webhook from there.
 import { Clock, Effect, Option } from "effect"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { createHash } from "node:crypto"
+import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { Deliveries } from "../delivery/Deliveries.ts"
+import type { InvalidPayload } from "../http/ApiError.ts"
+import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
-import { DeadLetters } from "../services/DeadLetters.ts"
-import { RespondIoClient } from "../services/RespondIoClient.ts"
-import { inboundToPayload, receiptToPayload } from "../translate/incoming.ts"
+import { Store } from "../store/Store.ts"
+import { inboundToPayload, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
+import { chosenOption, quickReplyWindowMs } from "../translate/quickReplies.ts"
 import { channelForInbound, decodeRoute } from "../translate/routing.ts"
+import { foldStatus } from "../translate/splitStatus.ts"
 
-export type PushOutcome = "forwarded" | "skipped" | "dead-lettered"
+export type PushOutcome = "accepted" | "duplicate" | "skipped" | "dead-lettered"
 
-type Fields = Readonly<Record<string, string | number | boolean | null | undefined>>
+export type Fields = Readonly<Record<string, string | number | boolean | null | undefined>>
 
-/**
- * A push that could not be forwarded (invalid, or the webhook refused it or stayed down) is answered with an
- * error so ClickSend may push it again; whether it does is not documented, so it is also logged and kept.
- */
-const keepOnFailure = (kind: "inbound" | "receipt") =>
-<A, E extends { readonly message: string; readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>, fields: Fields) =>
-  effect.pipe(
-    Effect.tapError((error) =>
-      Effect.gen(function*() {
-        yield* (yield* DeadLetters).record({ kind, reason: error.message, fields })
-        yield* Effect.logWarning(`${kind === "inbound" ? "inbound SMS" : "delivery receipt"} not forwarded; kept as a dead letter`).pipe(
-          Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: error._tag, reason: error.message })
-        )
+const fingerprint = (fields: Fields) => createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 32)
+
+/** An invalid push is refused (400) and also kept, since whether ClickSend pushes it again is not documented. */
+const keepInvalid = (kind: "inbound" | "receipt", fields: Fields) => (error: InvalidPayload) =>
+  Effect.gen(function*() {
+    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(fields)}`, fields, error.message)
+    yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound SMS" : "delivery receipt"}; kept as a dead letter`).pipe(
+      Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: "invalid", reason: error.message })
+    )
+  })
+
+const commit = (channel: Channel, event: Parameters<Store["Type"]["accept"]>[0]) =>
+  Effect.gen(function*() {
+    const outcome = yield* (yield* Store).accept(event)
+    yield* (yield* Deliveries).wake(channel.channelId)
+    yield* Effect.logInfo(outcome === "accepted" ? "event accepted" : "duplicate push ignored").pipe(
+      Effect.annotateLogs({
+        channel: channel.name,
+        direction: event.payload.events[0].type === "message" ? "in" : "receipt",
+        mId: event.mId,
+        outcome
       })
     )
-  )
+    return outcome
+  })
+
+/** The text the platform should see: with quick-reply mapping on, "2" after a numbered list is that option. */
+const inboundText = (channel: Channel, push: InboundPush) =>
+  Effect.gen(function*() {
+    if (!(yield* AppConfig).quickReplies.mapNumbers) return push.body
+    const last = yield* (yield* Store).lastOutgoing(channel.channelId, push.from)
+    const now = yield* Clock.currentTimeMillis
+    if (!last?.quickReplies || now - last.at > quickReplyWindowMs) return push.body
+    return chosenOption(push.body, last.quickReplies) ?? push.body
+  })
+
+const routeInbound = (push: InboundPush, fields: Fields) =>
+  Effect.gen(function*() {
+    const { channels } = yield* AppConfig
+    const channel = channelForInbound(channels, push.to, push.custom_string)
+    if (!channel) {
+      const reason = `no channel has ${push.to ?? "(no to)"} in its numbers`
+      yield* (yield* Store).keepUnroutable("unroutable-inbound", `unroutable:inbound:${push.message_id}`, fields, reason)
+      yield* Effect.logWarning("inbound SMS fits no channel; kept as a dead letter").pipe(
+        Effect.annotateLogs({ direction: "in", mId: push.message_id, reason, outcome: "dead-lettered" })
+      )
+      return "dead-lettered" satisfies PushOutcome
+    }
+    const text = yield* inboundText(channel, push)
+    const payload = inboundToPayload({ ...push, body: text }, channel.channelId, yield* Clock.currentTimeMillis)
+    return yield* commit(channel, {
+      channelId: channel.channelId,
+      contactId: push.from,
+      mId: push.message_id,
+      dedupeKey: `inbound:${push.message_id}`,
+      payload
+    })
+  })
 
 export const receiveInbound = Effect.fn("receiveInbound")(function*(fields: Fields) {
-  const { channels } = yield* AppConfig
-  const push = yield* (yield* Codecs).inboundPush(fields)
-  yield* Effect.annotateCurrentSpan("mId", push.message_id)
-  const channel = channelForInbound(channels, push.to, push.custom_string)
-  if (!channel) {
-    const reason = `no channel has ${push.to ?? "(no to)"} in its numbers`
-    yield* (yield* DeadLetters).record({ kind: "inbound", reason, fields })
-    yield* Effect.logWarning("inbound SMS fits no channel; kept as a dead letter").pipe(
-      Effect.annotateLogs({ mId: push.message_id, reason })
-    )
-    return "dead-lettered" satisfies PushOutcome
-  }
-  const payload = inboundToPayload(push, channel.channelId, yield* Clock.currentTimeMillis)
-  yield* (yield* RespondIoClient).post(channel, payload)
-  yield* Effect.logInfo("inbound SMS forwarded").pipe(
-    Effect.annotateLogs({ channel: channel.name, direction: "in", mId: push.message_id, outcome: "forwarded" })
-  )
-  return "forwarded" satisfies PushOutcome
-}, keepOnFailure("inbound"))
+  const push = yield* (yield* Codecs).inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", fields)))
+  return yield* routeInbound(push, fields)
+})
+
+/** The mId and status to forward for a receipt; a split text's parts fold into one status of its first part's id. */
+const statusToForward = (receipt: DeliveryReceipt, part: number, parts: number) =>
+  Effect.gen(function*() {
+    const status = receiptStatus(receipt)
+    if (status._tag === "Skip") return status
+    if (parts === 1) return { _tag: "Forward" as const, mId: receipt.message_id, status }
+    const store = yield* Store
+    const recorded = yield* store.updatePart(receipt.message_id, status.value)
+    // Parts not recorded (sent before the store kept them): only the first part's id is known to the platform.
+    if (!recorded) {
+      return part === 1
+        ? { _tag: "Forward" as const, mId: receipt.message_id, status }
+        : { _tag: "Skip" as const, reason: `receipt of part ${part} of ${parts}` }
+    }
+    const folded = foldStatus(recorded.statuses)
+    if (!folded) return { _tag: "Skip" as const, reason: "no part has a status yet" }
+    if (!(yield* store.claimForward(recorded.mId, folded))) {
+      return { _tag: "Skip" as const, reason: `"${folded}" was already forwarded for this message` }
+    }
+    const foldedStatus = folded === status.value ? status : { _tag: "Status" as const, value: folded }
+    return { _tag: "Forward" as const, mId: recorded.mId, status: foldedStatus }
+  })
+
+const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
+  Effect.gen(function*() {
+    const { channels } = yield* AppConfig
+    const route = decodeRoute(receipt.custom_string)
+    const channel = Option.isSome(route) ? channels.find((c) => c.channelId === route.value.channelId) : undefined
+    if (Option.isNone(route) || !channel) {
+      const reason = Option.isNone(route)
+        ? "custom_string does not name a channel: not a message this bridge sent"
+        : "custom_string names a channel that is not configured"
+      yield* (yield* Store).keepUnroutable(
+        "unroutable-receipt",
+        `unroutable:receipt:${receipt.message_id}:${receipt.status_code}`,
+        fields,
+        reason
+      )
+      yield* Effect.logWarning("delivery receipt fits no channel; kept as a dead letter").pipe(
+        Effect.annotateLogs({ direction: "receipt", mId: receipt.message_id, reason, outcome: "dead-lettered" })
+      )
+      return "dead-lettered" satisfies PushOutcome
+    }
+    const forward = yield* statusToForward(receipt, route.value.part, route.value.parts)
+    if (forward._tag === "Skip") {
+      yield* Effect.logInfo("delivery receipt not forwarded").pipe(
+        Effect.annotateLogs({ channel: channel.name, direction: "receipt", mId: receipt.message_id, reason: forward.reason })
+      )
+      return "skipped" satisfies PushOutcome
+    }
+    const timestamp = receiptTimestamp(receipt, yield* Clock.currentTimeMillis)
+    return yield* commit(channel, {
+      channelId: channel.channelId,
+      contactId: route.value.contactId,
+      mId: forward.mId,
+      dedupeKey: `receipt:${forward.mId}:${forward.status.value}`,
+      payload: statusPayload(route.value, forward.mId, forward.status, timestamp)
+    })
+  })
 
 export const receiveReceipt = Effect.fn("receiveReceipt")(function*(fields: Fields) {
-  const { channels } = yield* AppConfig
-  const receipt = yield* (yield* Codecs).deliveryReceipt(fields)
-  const route = decodeRoute(receipt.custom_string)
-  const channel = Option.isSome(route) ? channels.find((c) => c.channelId === route.value.channelId) : undefined
-  if (Option.isNone(route) || !channel) {
-    const reason = Option.isNone(route)
-      ? "custom_string does not name a channel: not a message this bridge sent"
-      : "custom_string names a channel that is not configured"
-    yield* (yield* DeadLetters).record({ kind: "receipt", reason, fields })
-    yield* Effect.logWarning("delivery receipt fits no channel; kept as a dead letter").pipe(
-      Effect.annotateLogs({ mId: receipt.message_id, reason })
-    )
-    return "dead-lettered" satisfies PushOutcome
-  }
-  const outcome = receiptToPayload(receipt, route.value, yield* Clock.currentTimeMillis)
-  const log = { channel: channel.name, direction: "receipt", mId: receipt.message_id }
-  if (outcome._tag === "Skip") {
-    yield* Effect.logInfo("delivery receipt not forwarded").pipe(Effect.annotateLogs({ ...log, reason: outcome.reason }))
-    return "skipped" satisfies PushOutcome
-  }
-  yield* (yield* RespondIoClient).post(channel, outcome.payload)
-  yield* Effect.logInfo("delivery receipt forwarded").pipe(
-    Effect.annotateLogs({ ...log, statusCode: receipt.status_code, outcome: "forwarded" })
-  )
-  return "forwarded" satisfies PushOutcome
-}, keepOnFailure("receipt"))
+  const receipt = yield* (yield* Codecs).deliveryReceipt(fields).pipe(Effect.tapError(keepInvalid("receipt", fields)))
+  return yield* routeReceipt(receipt, fields)
+})
+
+/** Runs a kept push again through routing (after the operator fixed the configuration, say). */
+export const rerouteKept = (kind: "unroutable-inbound" | "unroutable-receipt", fields: Fields) =>
+  Effect.gen(function*() {
+    const codecs = yield* Codecs
+    return kind === "unroutable-inbound"
+      ? yield* routeInbound(yield* codecs.inboundPush(fields), fields)
+      : yield* routeReceipt(yield* codecs.deliveryReceipt(fields), fields)
+  })

@@ -4,6 +4,7 @@ import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError } from "../http/ApiError.ts"
 import type { OutgoingRequest } from "../platform/RespondIo.ts"
 import { ClickSendClient, type SentMessage } from "../services/ClickSendClient.ts"
+import { Store } from "../store/Store.ts"
 import { planSend } from "../translate/outgoing.ts"
 
 /** ClickSend's HTTP 200 does not mean every message was taken: each part carries its own status. */
@@ -24,18 +25,43 @@ export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string,
   return id ? Effect.succeed(id) : Effect.fail(new UpstreamError({ message: "ClickSend accepted the message but gave no message_id" }))
 }
 
+/**
+ * What the store keeps of a sent message: its parts (so their receipts fold into one status) and that it was
+ * the contact's latest (so a bare number answers its quick reply). The SMS is already out: a store failure
+ * here is logged, never turned into an error that would make the platform send it again.
+ */
+const remember = (request: OutgoingRequest, mId: string, sent: ReadonlyArray<SentMessage>) =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    if (sent.length > 1) yield* store.recordParts(mId, sent.map((m) => m.message_id ?? ""))
+    yield* store.rememberOutgoing(
+      request.channelId,
+      request.contactId,
+      request.message.type === "quick_reply" ? request.message.replies : undefined
+    )
+  }).pipe(Effect.catchAllCause((cause) => Effect.logError("could not record a sent message", cause)))
+
 export const sendOutgoing = Effect.fn("sendOutgoing")(function*(request: OutgoingRequest, channel: Channel) {
   const { provider } = yield* AppConfig
   const clicksend = yield* ClickSendClient
   const plan = planSend(request, { from: channel.from, maxParts: provider.maxParts, mms: provider.mms })
   if (plan._tag === "Mms") {
-    const viaMms = yield* clicksend.sendMms(plan.request).pipe(Effect.flatMap(firstId), Effect.either)
-    if (viaMms._tag === "Right") return viaMms.right
+    const viaMms = yield* clicksend.sendMms(plan.request).pipe(
+      Effect.flatMap((sent) => Effect.map(firstId(sent), (mId) => ({ mId, sent }))),
+      Effect.either
+    )
+    if (viaMms._tag === "Right") {
+      yield* remember(request, viaMms.right.mId, viaMms.right.sent)
+      return viaMms.right.mId
+    }
     if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
     yield* Effect.logWarning("ClickSend refused the MMS; sending the picture as a link by SMS").pipe(
       Effect.annotateLogs({ providerStatus: viaMms.left.providerStatus })
     )
   }
   const messages = plan._tag === "Sms" ? plan.messages : plan.fallback
-  return yield* clicksend.sendSms({ messages }).pipe(Effect.flatMap(firstId))
+  const sent = yield* clicksend.sendSms({ messages })
+  const mId = yield* firstId(sent)
+  yield* remember(request, mId, sent)
+  return mId
 })

@@ -6,6 +6,8 @@ import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/recei
 import { sendOutgoing } from "../flows/sendOutgoing.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
+import { Deliveries } from "../delivery/Deliveries.ts"
+import { type ChannelDepth, Store } from "../store/Store.ts"
 import { type ApiError, Forbidden } from "./ApiError.ts"
 import { type PushFields, readJson, readPushFields } from "./readBody.ts"
 
@@ -50,6 +52,25 @@ const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, 
     return HttpServerResponse.unsafeJson({ ok: true, outcome })
   })
 
+/** Ready when the store answers and every channel's worker runs; says how much waits and how much is dead. */
+const readiness = Effect.gen(function*() {
+  const { channels } = yield* AppConfig
+  const store = yield* Store
+  const storeOpen = yield* store.ping().pipe(Effect.as(true), Effect.catchAllCause(() => Effect.succeed(false)))
+  const workers = yield* (yield* Deliveries).running
+  const depth = storeOpen ? yield* store.depth() : new Map<string, ChannelDepth>()
+  const ready = storeOpen && workers
+  return HttpServerResponse.unsafeJson({
+    status: ready ? "ready" : "not ready",
+    store: storeOpen ? "open" : "unavailable",
+    workers: workers ? "running" : "stopped",
+    channels: Object.fromEntries(
+      channels.map((c) => [c.name, depth.get(c.channelId) ?? { outbox: 0, deadLetters: 0 }])
+    ),
+    unroutable: depth.get("")?.deadLetters ?? 0
+  }, { status: ready ? 200 : 503 })
+})
+
 const inbound = push(receiveInbound)
 const receipt = push(receiveReceipt)
 
@@ -59,7 +80,8 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/clicksend/push_message", inbound),
   HttpRouter.post("/clicksend/delivery_receipt", receipt),
   HttpRouter.get("/clicksend/delivery_receipt", receipt),
-  HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok" })))
+  HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok" }))),
+  HttpRouter.get("/readyz", readiness)
 )
 
 /** The app: known errors become their status; an unknown route 404; a defect 500 with no detail leaked. */

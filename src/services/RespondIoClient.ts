@@ -1,52 +1,42 @@
-// The platform's webhook client: posts events for a channel with its bearer token, retrying transient failures.
+// The platform's webhook client: one attempt to post a channel's events with its bearer token.
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Clock, Effect, Redacted } from "effect"
+import { Clock, Data, Effect, Redacted } from "effect"
 import { AppConfig, type Channel, webhookUrlOf } from "../config/ChannelConfig.ts"
-import { UpstreamError, UpstreamUnavailable } from "../http/ApiError.ts"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
-import { RateLimits } from "./RateLimits.ts"
-import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "./RetryPolicy.ts"
+import { isTransientStatus, parseRetryAfter, Transient } from "./RetryPolicy.ts"
+
+/** The webhook answered 4xx (other than 408 and 429): sending the same event again will not help. */
+export class WebhookRefused extends Data.TaggedError("WebhookRefused")<{ readonly reason: string }> {}
 
 export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondIoClient", {
   effect: Effect.gen(function*() {
     const { platform } = yield* AppConfig
     const url = webhookUrlOf(platform)
-    const retry = yield* RetryPolicy
-    const limits = yield* RateLimits
     const client = yield* HttpClient.HttpClient
 
-    const attempt = (channel: Channel, payload: WebhookPayload) =>
+    /** One POST; succeeds once the webhook answered 2xx. Retrying is the delivery worker's business. */
+    const deliver = (channel: Channel, payload: WebhookPayload): Effect.Effect<void, Transient | WebhookRefused> =>
       Effect.gen(function*() {
         const request = HttpClientRequest.post(url, { body: HttpBody.unsafeJson(payload) }).pipe(
           HttpClientRequest.bearerToken(Redacted.value(channel.apiToken))
         )
-        const response = yield* client.execute(request).pipe(
-          Effect.mapError(Transient.network)
-        )
+        const response = yield* client.execute(request).pipe(Effect.mapError(Transient.network))
         const status = response.status
         if (status >= 200 && status < 300) return
         if (isTransientStatus(status)) {
           const retryAfterMs = parseRetryAfter(response.headers["retry-after"], yield* Clock.currentTimeMillis)
           return yield* new Transient({ reason: `HTTP ${status}`, retryAfterMs })
         }
-        return yield* new UpstreamError({ message: `the ${platform.plugin} webhook refused the event: HTTP ${status}` })
+        return yield* new WebhookRefused({ reason: `the ${platform.plugin} webhook refused the event: HTTP ${status}` })
       }).pipe(
         Effect.scoped,
         Effect.timeoutFail({
           duration: platform.timeoutMs,
           onTimeout: () => new Transient({ reason: `no answer within ${platform.timeoutMs} ms` })
-        })
+        }),
+        Effect.withSpan("RespondIoClient.deliver")
       )
 
-    /** Post one payload; succeeds once the webhook answered 2xx. */
-    const post = (channel: Channel, payload: WebhookPayload) =>
-      limits.webhook(channel.channelId)(attempt(channel, payload)).pipe(
-        retrying(retry.webhook),
-        Effect.catchTag("Transient", (e) =>
-          Effect.fail(new UpstreamUnavailable({ message: `the ${platform.plugin} webhook could not be reached: ${e.reason}` }))),
-        Effect.withSpan("RespondIoClient.post")
-      )
-
-    return { post }
+    return { deliver }
   })
 }) {}

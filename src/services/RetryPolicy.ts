@@ -72,14 +72,30 @@ export const parseRetryAfter = (header: string | undefined, now: number, capMs =
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), capMs) : undefined
 }
 
+export interface DurableBackoff {
+  readonly initialDelayMs: number
+  readonly maxDelayMs: number
+  readonly maxAttempts: number
+}
+
+/**
+ * The wait before attempt `attempts + 1` of a stored event: full jitter up to the exponential step, capped,
+ * and at least what Retry-After asked; or undefined when the attempts are used up.
+ */
+export const nextDelay = (backoff: DurableBackoff, attempts: number, retryAfterMs: number | undefined) =>
+  attempts >= backoff.maxAttempts
+    ? Effect.succeed(undefined)
+    : Random.nextIntBetween(0, Math.min(backoff.initialDelayMs * 2 ** Math.min(attempts - 1, 30), backoff.maxDelayMs) + 1)
+      .pipe(Effect.map((jittered) => Math.max(jittered, retryAfterMs ?? 0)))
+
 export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   effect: Effect.gen(function*() {
     const config = yield* AppConfig
     return {
       /** ClickSend calls: inside `/message`, so bounded by the provider deadline. */
       provider: config.provider.retry as Backoff,
-      /** Webhook calls: a push waits for them, so a short deadline; ClickSend may push again after a non-2xx. */
-      webhook: { initialDelayMs: 250, maxDelayMs: 1_000, deadlineMs: 3_000 } as Backoff
+      /** Webhook deliveries from the outbox: the waits are stored, so they survive a restart. */
+      delivery: config.delivery.retry as DurableBackoff
     }
   })
 }) {}

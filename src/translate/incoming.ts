@@ -38,26 +38,48 @@ const statusOf = (code: number) => {
   }
 }
 
-export const receiptToPayload = (receipt: DeliveryReceipt, route: Route, now: number): ReceiptOutcome => {
+export type ReceiptStatus =
+  | { readonly _tag: "Status"; readonly value: "sent" | "delivered" | "failed"; readonly message?: string }
+  | { readonly _tag: "Skip"; readonly reason: string }
+
+/** What a receipt says of its own message: sent, delivered, failed (with why), or nothing final. */
+export const receiptStatus = (receipt: DeliveryReceipt): ReceiptStatus => {
   const status = statusOf(receipt.status_code)
   if (status === "not final") return { _tag: "Skip", reason: `status_code ${receipt.status_code} is not final` }
   if (status === "unknown") return { _tag: "Skip", reason: `status_code ${receipt.status_code} is not a known status` }
+  return status === "failed"
+    ? {
+      _tag: "Status",
+      value: status,
+      message: receipt.error_text || receipt.status_text || receipt.status || `Delivery failed (status_code ${receipt.status_code})`
+    }
+    : { _tag: "Status", value: status }
+}
+
+/** The webhook's message_status event for the message the platform knows as `mId`. */
+export const statusPayload = (
+  route: Pick<Route, "channelId" | "contactId">,
+  mId: string,
+  status: Extract<ReceiptStatus, { _tag: "Status" }>,
+  timestamp: number
+): WebhookPayload => ({
+  channelId: route.channelId,
+  contactId: route.contactId,
+  events: [{
+    type: "message_status",
+    mId,
+    timestamp,
+    status: status.message === undefined ? { value: status.value } : { value: status.value, message: status.message }
+  }]
+})
+
+/** A receipt of a message sent whole (one part): its status event, or why there is none. */
+export const receiptToPayload = (receipt: DeliveryReceipt, route: Route, now: number): ReceiptOutcome => {
+  const status = receiptStatus(receipt)
+  if (status._tag === "Skip") return status
   // The platform knows only the first part's id (the mId we answered); later parts' receipts carry ids it never saw.
   if (route.part !== 1) return { _tag: "Skip", reason: `receipt of part ${route.part} of ${route.parts}` }
-  const failure = status === "failed"
-    ? { message: receipt.error_text || receipt.status_text || receipt.status || `Delivery failed (status_code ${receipt.status_code})` }
-    : {}
-  return {
-    _tag: "Forward",
-    payload: {
-      channelId: route.channelId,
-      contactId: route.contactId,
-      events: [{
-        type: "message_status",
-        mId: receipt.message_id,
-        timestamp: toMillis(receipt.timestamp, now),
-        status: { value: status, ...failure }
-      }]
-    }
-  }
+  return { _tag: "Forward", payload: statusPayload(route, receipt.message_id, status, toMillis(receipt.timestamp, now)) }
 }
+
+export const receiptTimestamp = (receipt: DeliveryReceipt, now: number) => toMillis(receipt.timestamp, now)

@@ -1,0 +1,65 @@
+// `dead-letters list` and `dead-letters replay [id|--all]`: what could not be delivered, and sending it again.
+import { Console, Effect, Layer } from "effect"
+import { AppConfig } from "../config/ChannelConfig.ts"
+import { Deliveries } from "../delivery/Deliveries.ts"
+import { type Fields, rerouteKept } from "../flows/receivePushes.ts"
+import { Codecs } from "../services/Codecs.ts"
+import { SqliteStoreLive } from "../store/SqliteStore.ts"
+import { type DeadLetter, Store } from "../store/Store.ts"
+
+/** The running server's workers find replayed events on their own next look; here nothing delivers. */
+const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false) }))
+
+export const CliLayer = Layer.mergeAll(Codecs.Default, NoWorkers).pipe(Layer.provideMerge(SqliteStoreLive))
+
+const describe = (letter: DeadLetter, channelName: (id: string | undefined) => string) => {
+  const mId = letter.mId ?? String((letter.body as Record<string, unknown>).message_id ?? "")
+  return [
+    String(letter.id).padStart(5),
+    new Date(letter.createdAt).toISOString(),
+    channelName(letter.channelId).padEnd(12),
+    letter.kind.padEnd(18),
+    (mId || "-").padEnd(38),
+    String(letter.attempts).padStart(3),
+    letter.lastError
+  ].join("  ")
+}
+
+export const listDeadLetters = Effect.gen(function*() {
+  const { channels } = yield* AppConfig
+  const letters = yield* (yield* Store).deadLetters()
+  const name = (id: string | undefined) => channels.find((c) => c.channelId === id)?.name ?? (id ?? "(none)")
+  if (letters.length === 0) return yield* Console.log("no dead letters")
+  yield* Console.log(["   id", "created".padEnd(24), "channel".padEnd(12), "kind".padEnd(18), "mId".padEnd(38), "try", "last error"].join("  "))
+  for (const letter of letters) yield* Console.log(describe(letter, name))
+})
+
+/** Replays one dead letter by id, or all of them; returns how many went back on their way. */
+export const replayDeadLetters = (which: number | "all") =>
+  Effect.gen(function*() {
+    const store = yield* Store
+    const letters = (yield* store.deadLetters()).filter((l) => which === "all" || l.id === which)
+    if (letters.length === 0) {
+      yield* Console.log(which === "all" ? "no dead letters" : `no dead letter has id ${which}`)
+      return 0
+    }
+    let replayed = 0
+    for (const letter of letters) {
+      if (letter.kind === "event") {
+        if (yield* store.requeue(letter.id)) replayed++
+        yield* Console.log(`${letter.id}: back in the outbox`)
+        continue
+      }
+      const outcome = yield* rerouteKept(letter.kind, letter.body as Fields).pipe(
+        Effect.catchTag("InvalidPayload", (e) => Effect.succeed(`still invalid: ${e.message}` as const))
+      )
+      if (outcome === "accepted" || outcome === "duplicate" || outcome === "skipped") {
+        yield* store.resolve(letter.id)
+        replayed++
+        yield* Console.log(`${letter.id}: routed (${outcome})`)
+      } else {
+        yield* Console.log(`${letter.id}: ${outcome === "dead-lettered" ? "still fits no channel" : outcome}`)
+      }
+    }
+    return replayed
+  })

@@ -1,0 +1,185 @@
+// The Store on SQLite through node:sqlite (no native addon): WAL mode, migrations on start, closed on shutdown.
+import { Clock, Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DatabaseSync, type SQLInputValue } from "node:sqlite"
+import { AppConfig } from "../config/ChannelConfig.ts"
+import type { WebhookPayload } from "../platform/RespondIo.ts"
+import { migrations } from "./migrations.ts"
+import { type ChannelDepth, type DeadLetter, type OutboxEvent, type PartStatus, Store, type StoreShape } from "./Store.ts"
+
+type Row = Record<string, SQLInputValue>
+
+const migrate = (db: DatabaseSync) => {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version)
+  )
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue
+    db.exec("BEGIN IMMEDIATE")
+    try {
+      db.exec(migration.sql)
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(migration.version, Date.now())
+      db.exec("COMMIT")
+    } catch (e) {
+      db.exec("ROLLBACK")
+      throw e
+    }
+  }
+}
+
+/** Opens (creating the folder and the schema as needed) and returns the store; `close` ends it. */
+export const openSqliteStore = (file: string): { readonly store: StoreShape; readonly close: () => void } => {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  const db = new DatabaseSync(file)
+  db.exec("PRAGMA journal_mode = WAL")
+  // FULL: a commit is on disk before the push is answered 200, even if the machine loses power.
+  db.exec("PRAGMA synchronous = FULL")
+  db.exec("PRAGMA busy_timeout = 5000")
+  migrate(db)
+
+  const statement = (sql: string) => db.prepare(sql)
+  const q = {
+    insert: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, last_error, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
+    due: statement(`SELECT o.id, o.channel_id, o.contact_id, o.m_id, o.body, o.attempts FROM outbox o
+      WHERE o.channel_id = ? AND o.state = 'pending' AND o.next_attempt_at <= ? AND o.lease_until <= ?
+        AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.channel_id = o.channel_id AND p.contact_id = o.contact_id AND p.state = 'pending')
+      ORDER BY o.next_attempt_at, o.id LIMIT ?`),
+    lease: statement("UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id = ?"),
+    delivered: statement("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, lease_until = 0, last_error = NULL, updated_at = ? WHERE id = ?"),
+    retry: statement("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
+    dead: statement("UPDATE outbox SET state = 'dead', attempts = attempts + 1, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
+    nextDue: statement("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE channel_id = ? AND state = 'pending'"),
+    deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
+    requeue: statement("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ? AND state = 'dead' AND kind = 'event'"),
+    resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
+    depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
+    insertPart: statement("INSERT INTO split_parts (part_id, m_id, part, status) VALUES (?, ?, ?, NULL) ON CONFLICT (part_id) DO NOTHING"),
+    partOf: statement("SELECT m_id FROM split_parts WHERE part_id = ?"),
+    setPart: statement(`UPDATE split_parts SET status = ? WHERE part_id = ? AND (status IS NULL OR status = 'sent' OR ? = 'failed')`),
+    parts: statement("SELECT status FROM split_parts WHERE m_id = ? ORDER BY part"),
+    claimForward: statement("INSERT INTO split_forwarded (m_id, status) VALUES (?, ?) ON CONFLICT (m_id, status) DO NOTHING"),
+    rememberOutgoing: statement(`INSERT INTO last_outgoing (channel_id, contact_id, quick_replies, sent_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (channel_id, contact_id) DO UPDATE SET quick_replies = excluded.quick_replies, sent_at = excluded.sent_at`),
+    lastOutgoing: statement("SELECT quick_replies, sent_at FROM last_outgoing WHERE channel_id = ? AND contact_id = ?"),
+    ping: statement("SELECT 1 AS one")
+  }
+
+  const transaction = <A>(f: () => A): A => {
+    db.exec("BEGIN IMMEDIATE")
+    try {
+      const result = f()
+      db.exec("COMMIT")
+      return result
+    } catch (e) {
+      db.exec("ROLLBACK")
+      throw e
+    }
+  }
+
+  const now = Clock.currentTimeMillis
+  const run = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
+
+  const store: StoreShape = {
+    accept: (e) =>
+      run((t) =>
+        q.insert.run(e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", null, t, t, t)
+            .changes === 1
+          ? "accepted"
+          : "duplicate"
+      ),
+    keepUnroutable: (kind, dedupeKey, fields, reason) =>
+      run((t) =>
+        q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", reason, t, t, t).changes === 1
+          ? "accepted"
+          : "duplicate"
+      ),
+    claimDue: (channelId, limit, leaseMs) =>
+      run((t) =>
+        transaction(() => {
+          const rows = q.due.all(channelId, t, t, limit) as Array<Row>
+          for (const row of rows) q.lease.run(t + leaseMs, t, row.id as number)
+          return rows.map((row): OutboxEvent => ({
+            id: row.id as number,
+            channelId: row.channel_id as string,
+            contactId: row.contact_id as string,
+            mId: row.m_id as string,
+            payload: JSON.parse(row.body as string) as WebhookPayload,
+            attempts: row.attempts as number
+          }))
+        })
+      ),
+    releaseLeases: () => Effect.sync(() => void db.exec("UPDATE outbox SET lease_until = 0 WHERE lease_until > 0")),
+    markDelivered: (id) => run((t) => void q.delivered.run(t, id)),
+    markRetry: (id, delayMs, error) => run((t) => void q.retry.run(t + delayMs, error, t, id)),
+    markDead: (id, error) => run((t) => void q.dead.run(error, t, id)),
+    nextDue: (channelId) => Effect.sync(() => ((q.nextDue.get(channelId) as Row | undefined)?.due as number | null) ?? undefined),
+    deadLetters: () =>
+      Effect.sync(() =>
+        (q.deadLetters.all() as Array<Row>).map((row): DeadLetter => ({
+          id: row.id as number,
+          createdAt: row.created_at as number,
+          channelId: (row.channel_id as string | null) ?? undefined,
+          contactId: (row.contact_id as string | null) ?? undefined,
+          mId: (row.m_id as string | null) ?? undefined,
+          kind: row.kind as DeadLetter["kind"],
+          attempts: row.attempts as number,
+          lastError: (row.last_error as string | null) ?? "",
+          body: JSON.parse(row.body as string)
+        }))
+      ),
+    requeue: (id) => run((t) => q.requeue.run(t, t, id).changes === 1),
+    resolve: (id) => run((t) => void q.resolve.run(t, id)),
+    depth: () =>
+      Effect.sync(() => {
+        const out = new Map<string, ChannelDepth>()
+        for (const row of q.depth.all() as Array<Row>) {
+          const key = (row.channel_id as string | null) ?? ""
+          const depth = out.get(key) ?? { outbox: 0, deadLetters: 0 }
+          out.set(key, row.state === "pending" ? { ...depth, outbox: row.n as number } : { ...depth, deadLetters: row.n as number })
+        }
+        return out
+      }),
+    recordParts: (mId, partIds) =>
+      Effect.sync(() => transaction(() => partIds.forEach((id, i) => q.insertPart.run(id, mId, i + 1)))),
+    updatePart: (partId, status) =>
+      Effect.sync(() =>
+        transaction(() => {
+          const part = q.partOf.get(partId) as Row | undefined
+          if (!part) return undefined
+          // A part's status only moves forward: a late "sent" never overwrites "delivered" or "failed".
+          q.setPart.run(status, partId, status)
+          const mId = part.m_id as string
+          const statuses = (q.parts.all(mId) as Array<Row>).map((r) => (r.status as PartStatus | null) ?? undefined)
+          return { mId, statuses }
+        })
+      ),
+    claimForward: (mId, status) => Effect.sync(() => q.claimForward.run(mId, status).changes === 1),
+    rememberOutgoing: (channelId, contactId, quickReplies) =>
+      run((t) => void q.rememberOutgoing.run(channelId, contactId, quickReplies ? JSON.stringify(quickReplies) : null, t)),
+    lastOutgoing: (channelId, contactId) =>
+      Effect.sync(() => {
+        const row = q.lastOutgoing.get(channelId, contactId) as Row | undefined
+        if (!row) return undefined
+        const replies = row.quick_replies as string | null
+        return { quickReplies: replies ? (JSON.parse(replies) as Array<string>) : undefined, at: row.sent_at as number }
+      }),
+    ping: () => Effect.sync(() => void q.ping.get())
+  }
+  return { store, close: () => db.close() }
+}
+
+/** The store at `store.path`, open for the life of the layer. */
+export const SqliteStoreLive = Layer.scoped(
+  Store,
+  Effect.gen(function*() {
+    const file = (yield* AppConfig).store.path
+    const { store } = yield* Effect.acquireRelease(
+      Effect.sync(() => openSqliteStore(file)),
+      ({ close }) => Effect.sync(close)
+    )
+    return store
+  })
+)

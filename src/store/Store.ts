@@ -1,0 +1,98 @@
+// The durable store behind the bridge: the outbox of webhook events, dead letters, split parts, last outgoing.
+// The interface speaks of the bridge's things only, so a Postgres store can replace the SQLite one.
+import { Context, type Effect } from "effect"
+import type { WebhookPayload } from "../platform/RespondIo.ts"
+
+export interface NewEvent {
+  readonly channelId: string
+  readonly contactId: string
+  readonly mId: string
+  /** Equal keys are one event: a push ClickSend sends twice is kept (and forwarded) once. */
+  readonly dedupeKey: string
+  readonly payload: WebhookPayload
+}
+
+export interface OutboxEvent {
+  readonly id: number
+  readonly channelId: string
+  readonly contactId: string
+  readonly mId: string
+  readonly payload: WebhookPayload
+  /** Attempts made before this one. */
+  readonly attempts: number
+}
+
+export interface DeadLetter {
+  readonly id: number
+  readonly createdAt: number
+  /** undefined for a push that fit no channel */
+  readonly channelId: string | undefined
+  readonly contactId: string | undefined
+  readonly mId: string | undefined
+  readonly kind: "event" | "unroutable-inbound" | "unroutable-receipt"
+  readonly attempts: number
+  readonly lastError: string
+  /** The webhook payload of an event, or the push's own fields when it fit no channel. */
+  readonly body: unknown
+}
+
+export interface ChannelDepth {
+  readonly outbox: number
+  readonly deadLetters: number
+}
+
+export type PartStatus = "sent" | "delivered" | "failed"
+
+export interface StoreShape {
+  /** Commits the event, or finds it was there already. */
+  readonly accept: (event: NewEvent) => Effect.Effect<"accepted" | "duplicate">
+  /** Keeps a push that fits no channel where the operator sees it; once per dedupe key. */
+  readonly keepUnroutable: (
+    kind: "unroutable-inbound" | "unroutable-receipt",
+    dedupeKey: string,
+    fields: unknown,
+    reason: string
+  ) => Effect.Effect<"accepted" | "duplicate">
+  /**
+   * Leases up to `limit` events of a channel that are due, each the oldest undelivered one of its contact
+   * (a contact's later event waits for the earlier one).
+   */
+  readonly claimDue: (channelId: string, limit: number, leaseMs: number) => Effect.Effect<ReadonlyArray<OutboxEvent>>
+  /** Frees every lease: called when the one delivering process starts, so what it was sending is sent again. */
+  readonly releaseLeases: () => Effect.Effect<void>
+  readonly markDelivered: (id: number) => Effect.Effect<void>
+  readonly markRetry: (id: number, delayMs: number, error: string) => Effect.Effect<void>
+  readonly markDead: (id: number, error: string) => Effect.Effect<void>
+  /** When the next event of the channel is due (ms since the epoch), if any is pending. */
+  readonly nextDue: (channelId: string) => Effect.Effect<number | undefined>
+  readonly deadLetters: () => Effect.Effect<ReadonlyArray<DeadLetter>>
+  /** Puts a dead event back in the outbox, due now, its attempts reset. */
+  readonly requeue: (id: number) => Effect.Effect<boolean>
+  /** Marks a dead letter as handled another way (an unroutable push that now found its channel). */
+  readonly resolve: (id: number) => Effect.Effect<void>
+  readonly depth: () => Effect.Effect<ReadonlyMap<string, ChannelDepth>>
+  /** Records the parts of a split text under the mId the platform was given. */
+  readonly recordParts: (mId: string, partIds: ReadonlyArray<string>) => Effect.Effect<void>
+  /**
+   * Records a part's status; answers the mId and the status of every part when the id is a known part,
+   * and whether `status` was already forwarded for that mId (so it is forwarded once).
+   */
+  readonly updatePart: (
+    partId: string,
+    status: PartStatus
+  ) => Effect.Effect<{ readonly mId: string; readonly statuses: ReadonlyArray<PartStatus | undefined> } | undefined>
+  /** True the first time `status` is claimed for `mId`. */
+  readonly claimForward: (mId: string, status: PartStatus) => Effect.Effect<boolean>
+  readonly rememberOutgoing: (
+    channelId: string,
+    contactId: string,
+    quickReplies: ReadonlyArray<string> | undefined
+  ) => Effect.Effect<void>
+  readonly lastOutgoing: (
+    channelId: string,
+    contactId: string
+  ) => Effect.Effect<{ readonly quickReplies: ReadonlyArray<string> | undefined; readonly at: number } | undefined>
+  readonly ping: () => Effect.Effect<void>
+}
+
+export class Store extends Context.Tag("Store")<Store, StoreShape>() {}
