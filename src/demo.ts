@@ -88,6 +88,7 @@ const program = Effect.gen(function*() {
     method: "POST",
     body: new URLSearchParams({ timestamp: String(Math.floor(Date.now() / 1000)), from: demo.contact, to: demo.number, body: "Hi! Is my order ready?", message_id: `DEMO-${Date.now()}` })
   }))
+  yield* waitUntil(() => webhook.payloads().some((p) => p.events[0].type === "message"))
 
   if (values.once) return
   console.log(`

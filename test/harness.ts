@@ -8,7 +8,7 @@ import type { WebhookPayload } from "../src/platform/RespondIo.ts"
 import { RateLimits } from "../src/services/RateLimits.ts"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
 import type { DeadLetter } from "../src/store/Store.ts"
-import { RetryPolicy } from "../src/services/RetryPolicy.ts"
+import { type DurableBackoff, RetryPolicy } from "../src/services/RetryPolicy.ts"
 import { type ClickSendSimulator, startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
 import { startWebhookSimulator, type WebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
 import * as fs from "node:fs"
@@ -24,18 +24,20 @@ export const secrets = {
   tokenB: "bbbtokenforthesecondchannel0123456789"
 }
 
-export const fastRetry = Layer.succeed(
-  RetryPolicy,
-  RetryPolicy.make({
-    provider: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 },
-    delivery: { initialDelayMs: 5, maxDelayMs: 40, maxAttempts: 6 }
-  })
-)
+export const fastRetry = (delivery: Partial<DurableBackoff> = {}) =>
+  Layer.succeed(
+    RetryPolicy,
+    RetryPolicy.make({
+      provider: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 },
+      delivery: { initialDelayMs: 5, maxDelayMs: 40, maxAttempts: 6, ...delivery }
+    })
+  )
 
 export interface Harness {
   readonly url: string
   readonly clicksend: ClickSendSimulator
   readonly webhook: WebhookSimulator
+  readonly storePath: string
   readonly config: ChannelConfig
   readonly deadLetters: () => Promise<ReadonlyArray<DeadLetter>>
   /** Waits (at most 5 s) until the webhook took `count` payloads, and returns them. */
@@ -54,6 +56,7 @@ export interface HarnessOptions {
   readonly delivery?: Record<string, unknown>
   readonly platform?: Record<string, unknown>
   readonly quickReplies?: Record<string, unknown>
+  readonly deliveryRetry?: Partial<DurableBackoff>
   /** Reuse a store file (to test what survives a restart). */
   readonly storePath?: string
 }
@@ -113,7 +116,7 @@ export const harness = (options: HarnessOptions = {}) =>
       Logger.defaultLogger,
       Logger.logfmtLogger.pipe(Logger.map((line) => void logs.push(line)))
     )
-    const infrastructure = Layer.mergeAll(fastRetry, RateLimits.Default, FetchHttpClient.layer)
+    const infrastructure = Layer.mergeAll(fastRetry(options.deliveryRetry), RateLimits.Default, FetchHttpClient.layer)
     const context = yield* Layer.build(bridge(config, infrastructure).pipe(Layer.provide(capture)))
     const address = Context.get(context, HttpServer.HttpServer).address
     const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
@@ -143,7 +146,7 @@ export const harness = (options: HarnessOptions = {}) =>
       while (webhook.payloads().length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
       return webhook.payloads()
     }
-    return { url, clicksend, webhook, config, deadLetters, delivered, logs, post, send } satisfies Harness
+    return { url, clicksend, webhook, storePath: config.store.path, config, deadLetters, delivered, logs, post, send } satisfies Harness
   })
 
 export const pushUrl = (h: Harness, kind: "push_message" | "delivery_receipt", secret = secrets.pushSecret) =>

@@ -1,7 +1,7 @@
 // The retry schedule and the rate limiter, on the TestClock: no real waiting, exact timings.
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Duration, Effect, Fiber, Ref, TestClock } from "effect"
-import { slidingWindow } from "../src/services/RateLimits.ts"
+import { evenlySpaced } from "../src/services/RateLimits.ts"
 import { backoffSchedule, parseRetryAfter, Transient } from "../src/services/RetryPolicy.ts"
 
 class Permanent extends Data.TaggedError("Permanent")<{}> {}
@@ -67,17 +67,27 @@ describe("backoffSchedule", () => {
   })
 })
 
-describe("slidingWindow", () => {
-  it.effect("never starts more than the limit in any window, and starts the rest as soon as the window allows", () =>
+describe("evenlySpaced", () => {
+  it.effect("never starts more than the limit in any window: starts are spaced window/limit apart, with no burst", () =>
     Effect.gen(function*() {
-      const limit = yield* slidingWindow(3, 1000)
+      const limit = yield* evenlySpaced(4, 1000)
       const starts = yield* Ref.make<Array<number>>([])
       const call = Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.flatMap((now) => Ref.update(starts, (s) => [...s, now])))
       const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 8 }, () => limit(call)), { concurrency: "unbounded" }))
       yield* TestClock.adjust(Duration.seconds(5))
       yield* Fiber.join(fiber)
       const times = yield* Ref.get(starts)
-      expect(times).toEqual([0, 0, 0, 1000, 1000, 1000, 2000, 2000])
-      for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(3)
+      expect(times).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750])
+      for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(4)
+    }))
+
+  it.effect("a call after a quiet spell starts at once", () =>
+    Effect.gen(function*() {
+      const limit = yield* evenlySpaced(2, 1000)
+      yield* limit(Effect.void)
+      yield* TestClock.adjust(Duration.seconds(3))
+      const before = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      const fiber = yield* Effect.fork(limit(Effect.clockWith((c) => c.currentTimeMillis)))
+      expect(yield* Fiber.join(fiber)).toBe(before)
     }))
 })

@@ -1,26 +1,25 @@
-// How often calls may start: at most N in any sliding one-second window, per channel webhook and for ClickSend.
+// How often calls may start: at most N in any one-second window, per channel webhook and for ClickSend.
 import { Clock, Effect } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 
 export type Limiter = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
- * Exact sliding window: a call starts only when fewer than `limit` calls started in the last `windowMs`.
+ * At most `limit` calls start in any window of `windowMs`, because starts are spaced `windowMs / limit` apart.
+ * No bursts: a burst reaches the other end bunched by queueing, which a window counted there would see.
  * (Effect's RateLimiter offers token-bucket and fixed-window, which both allow up to 2x the limit across a
  * window boundary; the platform counts any one-second window.)
  */
-export const slidingWindow = (limit: number, windowMs = 1000): Effect.Effect<Limiter> =>
+export const evenlySpaced = (limit: number, windowMs = 1000): Effect.Effect<Limiter> =>
   Effect.gen(function*() {
     const gate = yield* Effect.makeSemaphore(1)
-    const starts: Array<number> = []
+    const spacing = windowMs / limit
+    let next = 0
     const admit = gate.withPermits(1)(
       Effect.gen(function*() {
-        if (starts.length >= limit) {
-          const wait = starts[starts.length - limit]! + windowMs - (yield* Clock.currentTimeMillis)
-          if (wait > 0) yield* Effect.sleep(wait)
-        }
-        starts.push(yield* Clock.currentTimeMillis)
-        if (starts.length > limit) starts.shift()
+        const wait = next - (yield* Clock.currentTimeMillis)
+        if (wait > 0) yield* Effect.sleep(Math.ceil(wait))
+        next = Math.max(next, yield* Clock.currentTimeMillis) + spacing
       })
     )
     return (effect) => Effect.zipRight(admit, effect)
@@ -28,16 +27,22 @@ export const slidingWindow = (limit: number, windowMs = 1000): Effect.Effect<Lim
 
 const unlimited: Limiter = (effect) => effect
 
+/**
+ * The platform counts requests as they arrive; one admitted later may arrive sooner than the one before it by
+ * a little network jitter, so webhook windows are this much longer than a second.
+ */
+export const arrivalMarginMs = 40
+
 export class RateLimits extends Effect.Service<RateLimits>()("RateLimits", {
   effect: Effect.gen(function*() {
     const config = yield* AppConfig
     const webhooks = new Map<string, Limiter>()
     for (const channel of config.channels) {
-      webhooks.set(channel.channelId, yield* slidingWindow(config.delivery.rateLimitPerSecond))
+      webhooks.set(channel.channelId, yield* evenlySpaced(config.delivery.rateLimitPerSecond, 1000 + arrivalMarginMs))
     }
     const provider = config.provider.rateLimitPerSecond === undefined
       ? unlimited
-      : yield* slidingWindow(config.provider.rateLimitPerSecond)
+      : yield* evenlySpaced(config.provider.rateLimitPerSecond)
     return {
       webhook: (channelId: string): Limiter => webhooks.get(channelId) ?? unlimited,
       provider

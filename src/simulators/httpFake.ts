@@ -8,6 +8,7 @@ export interface Recorded {
   readonly query: URLSearchParams
   readonly headers: http.IncomingHttpHeaders
   readonly body: string
+  /** When the request arrived (ms since the epoch). */
   readonly at: number
   /** The status answered; 0 when the connection was dropped. */
   readonly status: number
@@ -45,6 +46,7 @@ export const startHttpFake = async (
   const requests: Array<Recorded> = []
   const scripted: Array<Reply> = []
   const server = http.createServer((req, res) => {
+    const arrived = Date.now()
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", async () => {
@@ -55,7 +57,7 @@ export const startHttpFake = async (
         query: url.searchParams,
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
-        at: Date.now()
+        at: arrived
       }
       const reply = scripted.shift() ?? (await handle({ ...request, status: 0 }))
       const recorded = { ...request, status: reply.reset ? 0 : reply.status }
