@@ -5,7 +5,9 @@ import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
 import { inboundToPayload, receiptToPayload } from "../src/translate/incoming.ts"
 import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
+import { chosenOption } from "../src/translate/quickReplies.ts"
 import { channelForInbound, decodeRoute, encodeRoute } from "../src/translate/routing.ts"
+import { foldStatus } from "../src/translate/splitStatus.ts"
 
 const request = (message: OutgoingRequest["message"]): OutgoingRequest => ({
   channelId: "gfd8g7fd89dgfd",
@@ -130,5 +132,35 @@ describe("incoming", () => {
     expect(channelForInbound([a, b], "+61499999999", "")).toBeUndefined()
     expect(channelForInbound([a], "+61499999999", undefined)).toBe(a)
     expect(decodeRoute("ref-123")).toEqual(Option.none())
+  })
+})
+
+describe("folding a split text's receipts", () => {
+  it.each<[Array<"sent" | "delivered" | "failed" | undefined>, string | undefined]>([
+    [[undefined, undefined], undefined],
+    [["sent", undefined], "sent"],
+    [[undefined, "delivered"], "sent"],
+    [["delivered", "delivered"], "delivered"],
+    [["delivered", "failed"], "failed"],
+    [["failed", undefined, undefined], "failed"],
+    [["delivered", "delivered", "sent"], "sent"]
+  ])("parts %j -> %s", (parts, folded) => {
+    expect(foldStatus(parts)).toBe(folded)
+  })
+})
+
+describe("quick replies over SMS", () => {
+  const replies = ["Malay", "English", "Tamil"]
+  it.each<[string, string | undefined]>([
+    ["1", "Malay"],
+    [" 2 ", "English"],
+    ["3.", "Tamil"],
+    ["0", undefined],
+    ["4", undefined],
+    ["2 please", undefined],
+    ["two", undefined],
+    ["", undefined]
+  ])("%j -> %j", (text, option) => {
+    expect(chosenOption(text, replies)).toBe(option)
   })
 })

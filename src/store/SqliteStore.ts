@@ -51,7 +51,10 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     delivered: statement("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, lease_until = 0, last_error = NULL, updated_at = ? WHERE id = ?"),
     retry: statement("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
     dead: statement("UPDATE outbox SET state = 'dead', attempts = attempts + 1, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
-    nextDue: statement("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE channel_id = ? AND state = 'pending'"),
+    // Only a contact's oldest event can be due: the ones behind it wait for it, whatever their own time says.
+    nextDue: statement(`SELECT MIN(o.next_attempt_at) AS due FROM outbox o
+      WHERE o.channel_id = ? AND o.state = 'pending' AND o.lease_until <= ?
+        AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.channel_id = o.channel_id AND p.contact_id = o.contact_id AND p.state = 'pending')`),
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
     requeue: statement("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ? AND state = 'dead' AND kind = 'event'"),
     resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
@@ -115,7 +118,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     markDelivered: (id) => run((t) => void q.delivered.run(t, id)),
     markRetry: (id, delayMs, error) => run((t) => void q.retry.run(t + delayMs, error, t, id)),
     markDead: (id, error) => run((t) => void q.dead.run(error, t, id)),
-    nextDue: (channelId) => Effect.sync(() => ((q.nextDue.get(channelId) as Row | undefined)?.due as number | null) ?? undefined),
+    nextDue: (channelId) => run((t) => ((q.nextDue.get(channelId, t) as Row | undefined)?.due as number | null) ?? undefined),
     deadLetters: () =>
       Effect.sync(() =>
         (q.deadLetters.all() as Array<Row>).map((row): DeadLetter => ({

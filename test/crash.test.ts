@@ -1,0 +1,92 @@
+// Crash: the server is killed with SIGKILL in the middle of a burst; after a restart, every push it answered
+// 200 reaches the webhook (a duplicate, if any, carries the same mId).
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+
+const main = path.join(import.meta.dirname, "..", "src", "main.ts")
+const token = "crash-test-token-0123456789"
+const secret = "crash-test-push-secret-0123"
+
+const startServer = (configFile: string) => {
+  const child = spawn(process.execPath, [main, "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] })
+  let stdout = ""
+  child.stdout!.on("data", (d) => (stdout += d))
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start")), 10_000)
+    child.stdout!.on("data", () => {
+      const match = stdout.match(/listening on (http:\/\/[0-9.]+:\d+)/)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
+    })
+  })
+  return { child, url, exited }
+}
+
+describe("crash", () => {
+  it("pushes answered 200 before a SIGKILL are delivered after the restart", async () => {
+    // A slow webhook, so that a backlog is waiting in the outbox when the process dies.
+    const webhook = await startWebhookSimulator([token])
+    webhook.script(...Array(40).fill({ status: 200, body: "OK", delayMs: 50 }))
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-crash-"))
+    const configFile = path.join(dir, "channel.config.json")
+    fs.writeFileSync(configFile, JSON.stringify({
+      server: { host: "127.0.0.1", port: 0 },
+      platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
+      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+      channels: [{ name: "main", channelId: "crash", apiToken: token, numbers: ["+61411111111"] }],
+      delivery: { rateLimitPerSecond: 30 },
+      store: { path: path.join(dir, "channel.db") }
+    }))
+    const first = startServer(configFile)
+    const answered: Array<string> = []
+    try {
+      const url = await first.url
+      const pushes = Array.from({ length: 120 }, (_, i) => `CRASH-${i}`)
+      let sent = 0
+      const sender = async () => {
+        while (sent < pushes.length) {
+          const id = pushes[sent++]!
+          if (answered.length === 60) first.child.kill("SIGKILL")
+          const ok = await fetch(`${url}/clicksend/push_message?secret=${secret}`, {
+            method: "POST",
+            body: new URLSearchParams({ message_id: id, from: `+6010000${String(sent % 7).padStart(4, "0")}`, to: "+61411111111", body: id, timestamp: "1775012927" })
+          }).then((r) => r.status === 200, () => false)
+          if (ok) answered.push(id)
+        }
+      }
+      await Promise.all(Array.from({ length: 8 }, sender))
+      await first.exited
+      expect(answered.length).toBeGreaterThanOrEqual(60)
+      expect(answered.length).toBeLessThan(120)
+      const deliveredBeforeRestart = new Set(webhook.payloads().map((p) => p.events[0].mId))
+      expect(deliveredBeforeRestart.size).toBeLessThan(answered.length)
+
+      const second = startServer(configFile)
+      try {
+        await second.url
+        const until = Date.now() + 15_000
+        const delivered = () => new Set(webhook.payloads().map((p) => p.events[0].mId))
+        while (answered.some((id) => !delivered().has(id)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+        expect(answered.filter((id) => !delivered().has(id))).toEqual([])
+        // Whatever arrived twice is the same event: same mId, same text.
+        for (const p of webhook.payloads()) {
+          const e = p.events[0]
+          expect(e.type === "message" && e.message.text).toBe(e.mId)
+        }
+      } finally {
+        second.child.kill("SIGTERM")
+        await second.exited
+      }
+    } finally {
+      first.child.kill("SIGKILL")
+      await webhook.close()
+    }
+  }, 40_000)
+})

@@ -1,0 +1,73 @@
+// The operator's command line: `dead-letters list` and `dead-letters replay`, against the live store of a server.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { execFile } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { form, harness, pushUrl, secrets } from "./harness.ts"
+
+const main = path.join(import.meta.dirname, "..", "src", "main.ts")
+
+const cli = (args: Array<string>) =>
+  Effect.promise(() =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [main, ...args], { timeout: 10_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }))
+    )
+  )
+
+const push = (url: string, fields: Record<string, string>) =>
+  Effect.promise(() => fetch(url, { method: "POST", body: form(fields) }).then((r) => r.status))
+
+describe("dead-letters", () => {
+  it.scopedLive("list shows what could not be delivered; replay sends it again, and reroutes pushes once a channel fits", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ twoChannels: true })
+      // One event the webhook refuses, one push for a number no channel has.
+      h.webhook.script({ status: 422 })
+      expect(yield* push(pushUrl(h, "push_message"), { message_id: "REFUSED-1", from: "+60177872890", to: "+61411111111", body: "a", timestamp: "1775012927" })).toBe(200)
+      // Two channels, so a stranger's number cannot fall back to "the only channel".
+      expect(yield* push(pushUrl(h, "push_message"), { message_id: "STRAY-1", from: "+60177872890", to: "+61499999999", body: "b", timestamp: "1775012927" })).toBe(200)
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 200 && (await h.deadLetters()).length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+      })
+
+      const configFile = path.join(path.dirname(h.storePath), "cli.json")
+      const config = (numbers: Array<string>) =>
+        fs.writeFileSync(configFile, JSON.stringify({
+          provider: { plugin: "clicksend", username: "u", apiKey: "k", pushSecret: secrets.pushSecret },
+          channels: [
+            { name: "main", channelId: "gfd8g7fd89dgfd", apiToken: secrets.tokenA, numbers },
+            { name: "sales", channelId: "sales-channel", apiToken: secrets.tokenB, numbers: ["+61422222222"] }
+          ],
+          store: { path: h.storePath }
+        }))
+      config(["+61411111111"])
+
+      const list = yield* cli(["dead-letters", "list", "--config", configFile])
+      expect(list.code).toBe(0)
+      const lines = list.stdout.trim().split("\n")
+      expect(lines).toHaveLength(3)
+      expect(lines[1]).toMatch(/main\s+event\s+REFUSED-1\s+1\s+the respond\.io webhook refused the event: HTTP 422/)
+      expect(lines[2]).toMatch(/\(none\)\s+unroutable-inbound\s+STRAY-1\s+0\s+no channel has \+61499999999 in its numbers/)
+      expect(list.stdout).not.toContain(secrets.tokenA)
+
+      const [refusedId] = lines[1]!.trim().split(/\s+/)
+      const one = yield* cli(["dead-letters", "replay", refusedId!, "--config", configFile])
+      expect(one).toMatchObject({ code: 0, stdout: `${refusedId}: back in the outbox\n` })
+      // The running server's worker finds it on its next look.
+      expect((yield* Effect.promise(() => h.delivered(1))).map((p) => p.events[0].mId)).toEqual(["REFUSED-1"])
+
+      const still = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
+      expect(still.stdout).toMatch(/: still fits no channel\n$/)
+      config(["+61411111111", "+61499999999"])
+      const routed = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
+      expect(routed.stdout).toMatch(/: routed \(accepted\)\n$/)
+      expect((yield* Effect.promise(() => h.delivered(2))).map((p) => p.events[0].mId)).toEqual(["REFUSED-1", "STRAY-1"])
+      expect((yield* cli(["dead-letters", "list", "--config", configFile])).stdout).toBe("no dead letters\n")
+
+      const bad = yield* cli(["dead-letters", "replay", "--config", configFile])
+      expect(bad.code).toBe(64)
+      expect(bad.stderr).toMatch(/^usage: channel-server/)
+    }), { timeout: 30_000 })
+})

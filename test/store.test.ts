@@ -1,0 +1,80 @@
+// The SQLite store on its own: dedupe, per-contact order, leases, retries, dead letters, split parts.
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, TestClock } from "effect"
+import { openSqliteStore } from "../src/store/SqliteStore.ts"
+import type { NewEvent } from "../src/store/Store.ts"
+
+const event = (mId: string, contactId: string): NewEvent => ({
+  channelId: "C",
+  contactId,
+  mId,
+  dedupeKey: `inbound:${mId}`,
+  payload: {
+    channelId: "C",
+    contactId,
+    events: [{ type: "message", mId, timestamp: 0, message: { type: "text", text: mId } }]
+  }
+})
+
+const withStore = <A, E>(f: (store: ReturnType<typeof openSqliteStore>["store"]) => Effect.Effect<A, E>) =>
+  Effect.acquireUseRelease(Effect.sync(() => openSqliteStore(":memory:")), ({ store }) => f(store), ({ close }) => Effect.sync(close))
+
+describe("SqliteStore", () => {
+  it.effect("accepts an event once per dedupe key", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        expect(yield* store.accept(event("A", "+1"))).toBe("accepted")
+        expect(yield* store.accept(event("A", "+1"))).toBe("duplicate")
+        expect((yield* store.depth()).get("C")).toEqual({ outbox: 1, deadLetters: 0 })
+      })
+    ))
+
+  it.effect("claims only each contact's oldest event, hides leased ones, and frees leases on release", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        for (const [m, c] of [["A1", "+1"], ["B1", "+2"], ["A2", "+1"], ["B2", "+2"], ["C1", "+3"]]) yield* store.accept(event(m!, c!))
+        const first = yield* store.claimDue("C", 10, 1000)
+        expect(first.map((e) => e.mId)).toEqual(["A1", "B1", "C1"])
+        expect(yield* store.claimDue("C", 10, 1000)).toEqual([])
+        yield* store.markDelivered(first[0]!.id)
+        // A1 delivered: A2 is next for +1; B1 and C1 are still leased.
+        expect((yield* store.claimDue("C", 10, 1000)).map((e) => e.mId)).toEqual(["A2"])
+        yield* store.releaseLeases()
+        expect((yield* store.claimDue("C", 10, 1000)).map((e) => e.mId)).toEqual(["B1", "A2", "C1"])
+      })
+    ))
+
+  it.effect("a retry waits its delay, keeps the contact's later events behind it, and counts attempts", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        yield* store.accept(event("A1", "+1"))
+        yield* store.accept(event("A2", "+1"))
+        const [a1] = yield* store.claimDue("C", 10, 1000)
+        yield* store.markRetry(a1!.id, 5000, "HTTP 500")
+        expect(yield* store.claimDue("C", 10, 1000)).toEqual([])
+        expect(yield* store.nextDue("C")).toBe(5000)
+        yield* TestClock.adjust(Duration.millis(5000))
+        const [again] = yield* store.claimDue("C", 10, 1000)
+        expect(again).toMatchObject({ mId: "A1", attempts: 1 })
+        yield* store.markDead(again!.id, "gave up")
+        // A dead event no longer holds the contact's queue.
+        expect((yield* store.claimDue("C", 10, 1000)).map((e) => e.mId)).toEqual(["A2"])
+        expect(yield* store.deadLetters()).toMatchObject([{ mId: "A1", attempts: 2, lastError: "gave up", kind: "event" }])
+        expect(yield* store.requeue(again!.id)).toBe(true)
+        expect(yield* store.deadLetters()).toEqual([])
+      })
+    ))
+
+  it.effect("split parts keep the best status each reached, and a status is claimed for forwarding once", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        yield* store.recordParts("P1", ["P1", "P2"])
+        expect(yield* store.updatePart("P2", "delivered")).toEqual({ mId: "P1", statuses: [undefined, "delivered"] })
+        expect(yield* store.updatePart("P2", "sent")).toEqual({ mId: "P1", statuses: [undefined, "delivered"] })
+        expect(yield* store.updatePart("P1", "failed")).toEqual({ mId: "P1", statuses: ["failed", "delivered"] })
+        expect(yield* store.updatePart("UNKNOWN", "sent")).toBeUndefined()
+        expect(yield* store.claimForward("P1", "failed")).toBe(true)
+        expect(yield* store.claimForward("P1", "failed")).toBe(false)
+      })
+    ))
+})
