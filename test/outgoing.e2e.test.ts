@@ -113,6 +113,19 @@ describe("POST /message", () => {
       expect(png.json.mId).toBe(h.clicksend.sentSms().at(-1)!.message_id)
     }))
 
+  it.scopedLive("provider.rateLimitPerSecond caps how often calls to ClickSend start", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ provider: { rateLimitPerSecond: 10 } })
+      const responses = yield* Effect.forEach(
+        Array.from({ length: 12 }, (_, i) => i),
+        (i) => promise(() => h.send({ type: "text", text: `broadcast ${i}` })),
+        { concurrency: "unbounded" }
+      )
+      expect(responses.every((r) => r.status === 200)).toBe(true)
+      const times = h.clicksend.requests.map((r) => r.at).sort((a, b) => a - b)
+      for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(10)
+    }))
+
   it.scopedLive("the token decides the channel: two channels, each with its own token and sender", () =>
     Effect.gen(function*() {
       const h = yield* harness({ twoChannels: true })

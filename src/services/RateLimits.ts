@@ -28,8 +28,8 @@ export const evenlySpaced = (limit: number, windowMs = 1000): Effect.Effect<Limi
 const unlimited: Limiter = (effect) => effect
 
 /**
- * The platform counts requests as they arrive; one admitted later may arrive sooner than the one before it by
- * a little network jitter, so webhook windows are this much longer than a second.
+ * The other side counts requests as they arrive; one admitted later may arrive sooner than the one before it by
+ * a little network jitter, so our windows are this much longer than a second.
  */
 export const arrivalMarginMs = 40
 
@@ -42,7 +42,7 @@ export class RateLimits extends Effect.Service<RateLimits>()("RateLimits", {
     }
     const provider = config.provider.rateLimitPerSecond === undefined
       ? unlimited
-      : yield* evenlySpaced(config.provider.rateLimitPerSecond)
+      : yield* evenlySpaced(config.provider.rateLimitPerSecond, 1000 + arrivalMarginMs)
     return {
       webhook: (channelId: string): Limiter => webhooks.get(channelId) ?? unlimited,
       provider
