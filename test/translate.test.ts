@@ -5,7 +5,7 @@ import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
 import { inboundToPayload, receiptToPayload } from "../src/translate/incoming.ts"
 import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
-import { chosenOption } from "../src/translate/quickReplies.ts"
+import { chosenOption, inboundText, quickReplyWindowMs } from "../src/translate/quickReplies.ts"
 import { channelForInbound, decodeRoute, encodeRoute } from "../src/translate/routing.ts"
 import { foldStatus } from "../src/translate/splitStatus.ts"
 
@@ -162,5 +162,19 @@ describe("quick replies over SMS", () => {
     ["", undefined]
   ])("%j -> %j", (text, option) => {
     expect(chosenOption(text, replies)).toBe(option)
+  })
+})
+
+describe("the text of an inbound SMS after a quick reply", () => {
+  const latest = { quickReplies: ["Malay", "English"], at: 1_000 }
+  it.each<[string, typeof latest | { quickReplies: undefined; at: number } | undefined, number, string]>([
+    ["2", latest, 1_000, "English"],
+    ["2", latest, 1_000 + quickReplyWindowMs, "English"],
+    ["2", latest, 1_000 + quickReplyWindowMs + 1, "2"],
+    ["2", { quickReplies: undefined, at: 1_000 }, 1_000, "2"],
+    ["2", undefined, 1_000, "2"],
+    ["English please", latest, 1_000, "English please"]
+  ])("%j (latest %j, at %d) -> %j", (body, last, now, text) => {
+    expect(inboundText(body, last, now)).toBe(text)
   })
 })

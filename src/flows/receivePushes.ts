@@ -9,7 +9,7 @@ import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { Store } from "../store/Store.ts"
 import { inboundToPayload, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
-import { chosenOption, quickReplyWindowMs } from "../translate/quickReplies.ts"
+import { inboundText } from "../translate/quickReplies.ts"
 import { channelForInbound, decodeRoute } from "../translate/routing.ts"
 import { foldStatus } from "../translate/splitStatus.ts"
 
@@ -44,13 +44,11 @@ const commit = (channel: Channel, event: Parameters<Store["Type"]["accept"]>[0])
   })
 
 /** The text the platform should see: with quick-reply mapping on, "2" after a numbered list is that option. */
-const inboundText = (channel: Channel, push: InboundPush) =>
+const textFor = (channel: Channel, push: InboundPush) =>
   Effect.gen(function*() {
     if (!(yield* AppConfig).quickReplies.mapNumbers) return push.body
-    const last = yield* (yield* Store).lastOutgoing(channel.channelId, push.from)
-    const now = yield* Clock.currentTimeMillis
-    if (!last?.quickReplies || now - last.at > quickReplyWindowMs) return push.body
-    return chosenOption(push.body, last.quickReplies) ?? push.body
+    const latest = yield* (yield* Store).lastOutgoing(channel.channelId, push.from)
+    return inboundText(push.body, latest, yield* Clock.currentTimeMillis)
   })
 
 const routeInbound = (push: InboundPush, fields: Fields) =>
@@ -65,7 +63,7 @@ const routeInbound = (push: InboundPush, fields: Fields) =>
       )
       return "dead-lettered" satisfies PushOutcome
     }
-    const text = yield* inboundText(channel, push)
+    const text = yield* textFor(channel, push)
     const payload = inboundToPayload({ ...push, body: text }, channel.channelId, yield* Clock.currentTimeMillis)
     return yield* commit(channel, {
       channelId: channel.channelId,

@@ -9,3 +9,14 @@ export const chosenOption = (text: string, replies: ReadonlyArray<string>): stri
   const n = match ? Number(match[1]) : 0
   return n >= 1 && n <= replies.length ? replies[n - 1] : undefined
 }
+
+/**
+ * The text an inbound SMS carries to the platform: the chosen option when the contact's latest outgoing
+ * message was a quick reply sent within the window and the SMS is just one of its numbers; else the SMS as is.
+ */
+export const inboundText = (
+  body: string,
+  latest: { readonly quickReplies: ReadonlyArray<string> | undefined; readonly at: number } | undefined,
+  now: number
+): string =>
+  latest?.quickReplies && now - latest.at <= quickReplyWindowMs ? chosenOption(body, latest.quickReplies) ?? body : body
