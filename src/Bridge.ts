@@ -2,7 +2,7 @@
 import { FetchHttpClient, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
+import { createServer, type Server, type ServerResponse } from "node:http"
 import { AppConfig, type ChannelConfig, webhookUrlOf } from "./config/ChannelConfig.ts"
 import { Deliveries } from "./delivery/Deliveries.ts"
 import { app } from "./http/routes.ts"
@@ -38,15 +38,47 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
   }))
 }))
 
+/** How long shutdown waits for the requests in flight before it closes their connections. */
+const drainMs = 10_000
+
+/**
+ * Serves the app. On shutdown, first stops accepting connections and lets the requests in flight finish
+ * (the handler is still there to answer them), and only then lets go of the handler.
+ */
+const serveAndDrain = (node: () => Server) =>
+  Layer.scopedDiscard(Effect.gen(function*() {
+    yield* HttpServer.serveEffect(app)
+    const server = node()
+    let inFlight = 0
+    const count = (_: unknown, response: ServerResponse) => {
+      inFlight++
+      response.once("close", () => inFlight--)
+    }
+    server.on("request", count)
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        server.close()
+        server.closeIdleConnections()
+        for (const until = Date.now() + drainMs; inFlight > 0 && Date.now() < until;) {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        server.closeAllConnections()
+        server.off("request", count)
+      })
+    )
+  }))
+
 /**
  * The bridge serving on the configured host and port; the HttpServer stays visible so tests can read its address.
  * Shutdown runs in reverse: the server stops accepting and finishes its requests, the workers let their current
  * attempts end, then the store closes.
  */
-export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) =>
-  HttpServer.serve(app).pipe(
+export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) => {
+  let server: Server | undefined
+  return serveAndDrain(() => server!).pipe(
     Layer.merge(logStart),
+    Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer()), { host: config.server.host, port: config.server.port })),
     Layer.provide(Core(infrastructure)),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: config.server.host, port: config.server.port })),
     Layer.provide(Layer.succeed(AppConfig, config))
   )
+}

@@ -89,4 +89,44 @@ describe("crash", () => {
       await webhook.close()
     }
   }, 40_000)
+
+  it("SIGTERM with a delivery in flight: a push during shutdown is answered or refused, never left hanging; exit 0", async () => {
+    const webhook = await startWebhookSimulator([token])
+    webhook.script({ status: 200, body: "OK", delayMs: 2000 })
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-term-"))
+    const configFile = path.join(dir, "channel.config.json")
+    fs.writeFileSync(configFile, JSON.stringify({
+      server: { host: "127.0.0.1", port: 0 },
+      platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
+      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+      channels: [{ name: "main", channelId: "term", apiToken: token, numbers: ["+61411111111"] }],
+      store: { path: path.join(dir, "channel.db") }
+    }))
+    const server = startServer(configFile)
+    try {
+      const url = await server.url
+      const pushOne = (id: string) =>
+        fetch(`${url}/clicksend/push_message?secret=${secret}`, {
+          method: "POST",
+          body: new URLSearchParams({ message_id: id, from: "+60177872890", to: "+61411111111", body: id }),
+          signal: AbortSignal.timeout(8000)
+        }).then((r) => `HTTP ${r.status}`, (e: Error) => e.name)
+      expect(await pushOne("T-1")).toBe("HTTP 200")
+      while (webhook.requests.length === 0) await new Promise((r) => setTimeout(r, 10))
+      const stoppedAt = Date.now()
+      server.child.kill("SIGTERM")
+      await new Promise((r) => setTimeout(r, 300))
+      const during = await pushOne("T-2")
+      expect(["HTTP 200", "TypeError"]).toContain(during)
+      await server.exited
+      expect(server.child.exitCode).toBe(0)
+      // It waited for the attempt in flight (about 2 s), and not much longer.
+      expect(Date.now() - stoppedAt).toBeGreaterThan(1500)
+      expect(Date.now() - stoppedAt).toBeLessThan(6000)
+      expect(webhook.requests.filter((r) => r.status === 200)).toHaveLength(1)
+    } finally {
+      server.child.kill("SIGKILL")
+      await webhook.close()
+    }
+  }, 20_000)
 })

@@ -91,6 +91,30 @@ describe("delivery", () => {
       expect(yield* promise(h.deadLetters)).toEqual([])
     }), { timeout: 30_000 })
 
+  it.scopedLive("an outage or a 429 pauses the whole channel, so waiting events do not spend their attempts", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ deliveryRetry: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 4 } })
+      const port = Number(new URL(h.webhook.url).port)
+      yield* promise(() => h.webhook.close())
+      const ids = Array.from({ length: 10 }, (_, i) => `O-${i}`)
+      for (const [i, id] of ids.entries()) yield* push(pushUrl(h, "push_message"), sms(id, `+6010000000${i}`))
+      yield* Effect.sleep("1500 millis") // down for longer than 4 attempts of one event would take
+      const back = yield* Effect.acquireRelease(
+        promise(() => startWebhookSimulator([secrets.tokenA], { port })),
+        (s) => promise(s.close)
+      )
+      back.script({ status: 429, headers: { "retry-after": "1" } })
+      yield* promise(async () => {
+        for (let i = 0; i < 500 && back.payloads().length < ids.length; i++) await new Promise((r) => setTimeout(r, 10))
+      })
+      expect(back.payloads().map((p) => p.events[0].mId).sort()).toEqual(ids)
+      expect(yield* promise(h.deadLetters)).toEqual([])
+      // After the 429, the channel waited the second it asked for before anything else was sent.
+      const [limited, next] = back.requests
+      expect(limited!.status).toBe(429)
+      expect(next!.at - limited!.at).toBeGreaterThanOrEqual(950)
+    }), { timeout: 20_000 })
+
   it.scopedLive("a backlog drains at >= 90% of the rate limit and never above it in any one-second window", () =>
     Effect.gen(function*() {
       const limit = 40

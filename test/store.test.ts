@@ -20,6 +20,17 @@ const withStore = <A, E>(f: (store: ReturnType<typeof openSqliteStore>["store"])
   Effect.acquireUseRelease(Effect.sync(() => openSqliteStore(":memory:")), ({ store }) => f(store), ({ close }) => Effect.sync(close))
 
 describe("SqliteStore", () => {
+  it.effect("pending events of a channel no longer configured become dead letters", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        yield* store.accept(event("A1", "+1"))
+        yield* store.accept({ ...event("X1", "+1"), channelId: "GONE", dedupeKey: "x" })
+        expect(yield* store.abandonOtherChannels(["C"])).toBe(1)
+        expect(yield* store.deadLetters()).toMatchObject([{ mId: "X1", channelId: "GONE", lastError: "channel GONE is no longer configured" }])
+        expect((yield* store.depth()).get("C")).toEqual({ outbox: 1, deadLetters: 0 })
+      })
+    ))
+
   it.effect("accepts an event once per dedupe key", () =>
     withStore((store) =>
       Effect.gen(function*() {
@@ -60,21 +71,22 @@ describe("SqliteStore", () => {
         // A dead event no longer holds the contact's queue.
         expect((yield* store.claimDue("C", 10, 1000)).map((e) => e.mId)).toEqual(["A2"])
         expect(yield* store.deadLetters()).toMatchObject([{ mId: "A1", attempts: 2, lastError: "gave up", kind: "event" }])
+        // Replayed while A2 is in flight: it joins the queue behind A2 instead of overtaking it.
         expect(yield* store.requeue(again!.id)).toBe(true)
         expect(yield* store.deadLetters()).toEqual([])
+        expect(yield* store.claimDue("C", 10, 1000)).toEqual([])
       })
     ))
 
-  it.effect("split parts keep the best status each reached, and a status is claimed for forwarding once", () =>
+  it.effect("split parts only move forward: sent, then delivered or failed, which stay", () =>
     withStore((store) =>
       Effect.gen(function*() {
         yield* store.recordParts("P1", ["P1", "P2"])
         expect(yield* store.updatePart("P2", "delivered")).toEqual({ mId: "P1", statuses: [undefined, "delivered"] })
         expect(yield* store.updatePart("P2", "sent")).toEqual({ mId: "P1", statuses: [undefined, "delivered"] })
         expect(yield* store.updatePart("P1", "failed")).toEqual({ mId: "P1", statuses: ["failed", "delivered"] })
+        expect(yield* store.updatePart("P2", "failed")).toEqual({ mId: "P1", statuses: ["failed", "delivered"] })
         expect(yield* store.updatePart("UNKNOWN", "sent")).toBeUndefined()
-        expect(yield* store.claimForward("P1", "failed")).toBe(true)
-        expect(yield* store.claimForward("P1", "failed")).toBe(false)
       })
     ))
 })

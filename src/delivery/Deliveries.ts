@@ -1,6 +1,6 @@
 // The delivery workers: one per channel, posting outbox events to the webhook within the rate limit,
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
-import { Clock, Effect, FiberSet, Option, Queue } from "effect"
+import { Cause, Clock, Effect, FiberSet, Option, Queue } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RespondIoClient } from "../services/RespondIoClient.ts"
@@ -22,12 +22,42 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
     // A claimed event is hidden from other claims for this long: one attempt plus the rate limiter's wait.
     const leaseMs = config.platform.timeoutMs + Math.ceil((1000 * inFlightLimit) / config.delivery.rateLimitPerSecond) + 5_000
 
-    const attempt = (channel: Channel, event: OutboxEvent) => {
+    /**
+     * A transient failure pauses the whole channel (the webhook is down, or said 429 with Retry-After): the
+     * pause grows with the channel's consecutive failures, with full jitter; while it lasts no event is sent,
+     * and after it one event at a time probes until one gets through. The waiting events take turns as the
+     * probe, so an outage costs each of them an attempt now and then, not 25 in a row.
+     */
+    const makePause = () => {
+      let failures = 0
+      let until = 0
+      return {
+        /** The wait before the failed event's next attempt; the attempts in flight when a pause began add none. */
+        failed: (retryAfterMs: number | undefined) =>
+          Effect.gen(function*() {
+            const now = yield* Clock.currentTimeMillis
+            if (now < until) {
+              until = Math.max(until, now + (retryAfterMs ?? 0))
+              return until - now
+            }
+            failures++
+            const delay = (yield* nextDelay({ ...backoff, maxAttempts: Infinity }, failures, retryAfterMs))!
+            until = now + delay
+            return delay
+          }),
+        succeeded: Effect.sync(() => void (failures = 0)),
+        remaining: Effect.map(Clock.currentTimeMillis, (now) => until - now),
+        /** After a failure, one event at a time probes the webhook until one gets through. */
+        probing: Effect.sync(() => failures > 0)
+      }
+    }
+
+    const attempt = (channel: Channel, pause: ReturnType<typeof makePause>, event: OutboxEvent) => {
       const log = { channel: channel.name, direction: event.payload.events[0].type === "message" ? "in" : "receipt", mId: event.mId }
       return client.deliver(channel, event.payload).pipe(
         Effect.matchEffect({
           onSuccess: () =>
-            store.markDelivered(event.id).pipe(
+            Effect.all([store.markDelivered(event.id), pause.succeeded]).pipe(
               Effect.zipRight(Effect.logInfo("event delivered").pipe(
                 Effect.annotateLogs({ ...log, attempt: event.attempts + 1, outcome: "delivered" })
               ))
@@ -35,19 +65,21 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           onFailure: (error) =>
             Effect.gen(function*() {
               const attempts = event.attempts + 1
-              const delay = error._tag === "WebhookRefused"
-                ? undefined
-                : yield* nextDelay(backoff, attempts, error.retryAfterMs)
-              if (delay === undefined) {
-                const why = error._tag === "WebhookRefused" ? error.reason : `gave up after ${attempts} attempts: ${error.reason}`
-                yield* store.markDead(event.id, why)
-                yield* Effect.logWarning("event is a dead letter").pipe(Effect.annotateLogs({ ...log, attempt: attempts, outcome: "dead", reason: why }))
-              } else {
-                yield* store.markRetry(event.id, delay, error.reason)
-                yield* Effect.logInfo("event will be retried").pipe(
-                  Effect.annotateLogs({ ...log, attempt: attempts, outcome: "retry", reason: error.reason, retryInMs: delay })
-                )
+              const dead = error._tag === "WebhookRefused"
+                ? error.reason
+                : attempts >= backoff.maxAttempts
+                ? `gave up after ${attempts} attempts: ${error.reason}`
+                : undefined
+              if (dead !== undefined) {
+                yield* store.markDead(event.id, dead)
+                yield* Effect.logWarning("event is a dead letter").pipe(Effect.annotateLogs({ ...log, attempt: attempts, outcome: "dead", reason: dead }))
+                return
               }
+              const delay = yield* pause.failed(error._tag === "Transient" ? error.retryAfterMs : undefined)
+              yield* store.markRetry(event.id, delay, error.reason)
+              yield* Effect.logInfo("event will be retried").pipe(
+                Effect.annotateLogs({ ...log, attempt: attempts, outcome: "retry", reason: error.reason, retryInMs: delay })
+              )
             })
         }),
         // Once started, an attempt and its record finish even during shutdown.
@@ -59,21 +91,49 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       Effect.gen(function*() {
         const running = yield* FiberSet.make<void>()
         const limit = limits.webhook(channel.channelId)
+        const pause = makePause()
         for (;;) {
-          const free = inFlightLimit - (yield* FiberSet.size(running))
-          const events = free > 0 ? yield* store.claimDue(channel.channelId, free, leaseMs) : []
-          for (const event of events) {
-            yield* FiberSet.run(running, limit(attempt(channel, event)).pipe(Effect.ensuring(Queue.offer(wake, undefined))))
+          const paused = yield* pause.remaining
+          if (paused > 0) {
+            yield* Effect.sleep(paused)
+            continue
           }
-          if (events.length > 0 && events.length === free) continue
+          const busy = yield* FiberSet.size(running)
+          const free = (yield* pause.probing) ? (busy === 0 ? 1 : 0) : inFlightLimit - busy
+          // Every slot busy: the next finished attempt wakes us.
+          if (free <= 0) {
+            yield* Queue.take(wake)
+            continue
+          }
+          const events = yield* store.claimDue(channel.channelId, free, leaseMs)
+          for (const event of events) {
+            yield* FiberSet.run(running, limit(attempt(channel, pause, event)).pipe(Effect.ensuring(Queue.offer(wake, undefined))))
+          }
+          if (events.length > 0) continue
           const due = yield* store.nextDue(channel.channelId)
           const now = yield* Clock.currentTimeMillis
           const wait = due === undefined ? idlePollMs : Math.min(Math.max(due - now, 1), idlePollMs)
           yield* Effect.race(Queue.take(wake), Effect.sleep(wait))
         }
-      }).pipe(Effect.scoped, Effect.annotateLogs({ worker: channel.name }))
+      }).pipe(
+        Effect.scoped,
+        // A worker that meets an unexpected failure (the disk, say) says so and starts over after a second.
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.logError("delivery worker failed; restarting in 1 s", cause).pipe(Effect.zipRight(Effect.sleep(1000)))
+        ),
+        Effect.forever,
+        Effect.annotateLogs({ worker: channel.name })
+      )
 
     yield* store.releaseLeases()
+    const abandoned = yield* store.abandonOtherChannels(config.channels.map((c) => c.channelId))
+    if (abandoned > 0) {
+      yield* Effect.logWarning("pending events of channels no longer configured are now dead letters").pipe(
+        Effect.annotateLogs({ events: abandoned })
+      )
+    }
     const wakers = new Map<string, Queue.Queue<void>>()
     const fibers = []
     for (const channel of config.channels) {

@@ -79,7 +79,10 @@ export const receiveInbound = Effect.fn("receiveInbound")(function*(fields: Fiel
   return yield* routeInbound(push, fields)
 })
 
-/** The mId and status to forward for a receipt; a split text's parts fold into one status of its first part's id. */
+/**
+ * The mId and status to forward for a receipt; a split text's parts fold into one status of its first part's id.
+ * Part statuses only move forward, so the folded status does too: sent, then delivered or failed.
+ */
 const statusToForward = (receipt: DeliveryReceipt, part: number, parts: number) =>
   Effect.gen(function*() {
     const status = receiptStatus(receipt)
@@ -95,9 +98,7 @@ const statusToForward = (receipt: DeliveryReceipt, part: number, parts: number) 
     }
     const folded = foldStatus(recorded.statuses)
     if (!folded) return { _tag: "Skip" as const, reason: "no part has a status yet" }
-    if (!(yield* store.claimForward(recorded.mId, folded))) {
-      return { _tag: "Skip" as const, reason: `"${folded}" was already forwarded for this message` }
-    }
+    // Each folded status is forwarded once: the outbox's dedupe key (receipt:<mId>:<status>) sees to it.
     const foldedStatus = folded === status.value ? status : { _tag: "Status" as const, value: folded }
     return { _tag: "Forward" as const, mId: recorded.mId, status: foldedStatus }
   })

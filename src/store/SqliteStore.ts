@@ -10,17 +10,17 @@ import { type ChannelDepth, type DeadLetter, type OutboxEvent, type PartStatus, 
 
 type Row = Record<string, SQLInputValue>
 
+/** Applies what is missing, each migration in its own transaction; a server and the command line may race. */
 const migrate = (db: DatabaseSync) => {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-  const applied = new Set(
-    (db.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version)
-  )
+  const isApplied = db.prepare("SELECT 1 AS one FROM schema_migrations WHERE version = ?")
   for (const migration of migrations) {
-    if (applied.has(migration.version)) continue
     db.exec("BEGIN IMMEDIATE")
     try {
-      db.exec(migration.sql)
-      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(migration.version, Date.now())
+      if (!isApplied.get(migration.version)) {
+        db.exec(migration.sql)
+        db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(migration.version, Date.now())
+      }
       db.exec("COMMIT")
     } catch (e) {
       db.exec("ROLLBACK")
@@ -41,29 +41,35 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
 
   const statement = (sql: string) => db.prepare(sql)
   const q = {
-    insert: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, last_error, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
-    due: statement(`SELECT o.id, o.channel_id, o.contact_id, o.m_id, o.body, o.attempts FROM outbox o
-      WHERE o.channel_id = ? AND o.state = 'pending' AND o.next_attempt_at <= ? AND o.lease_until <= ?
-        AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.channel_id = o.channel_id AND p.contact_id = o.contact_id AND p.state = 'pending')
-      ORDER BY o.next_attempt_at, o.id LIMIT ?`),
+    insert: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, last_error, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
+    hasPending: statement("SELECT 1 AS one FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' LIMIT 1"),
+    due: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts FROM outbox
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at <= ? AND lease_until <= ?
+      ORDER BY next_attempt_at, id LIMIT ?`),
     lease: statement("UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id = ?"),
     delivered: statement("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, lease_until = 0, last_error = NULL, updated_at = ? WHERE id = ?"),
     retry: statement("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
     dead: statement("UPDATE outbox SET state = 'dead', attempts = attempts + 1, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
-    // Only a contact's oldest event can be due: the ones behind it wait for it, whatever their own time says.
-    nextDue: statement(`SELECT MIN(o.next_attempt_at) AS due FROM outbox o
-      WHERE o.channel_id = ? AND o.state = 'pending' AND o.lease_until <= ?
-        AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.channel_id = o.channel_id AND p.contact_id = o.contact_id AND p.state = 'pending')`),
+    contactOf: statement("SELECT channel_id, contact_id FROM outbox WHERE id = ?"),
+    // The contact's next event becomes its head, due no earlier than now.
+    promote: statement(`UPDATE outbox SET waiting = 0, next_attempt_at = MAX(next_attempt_at, ?), updated_at = ?
+      WHERE id = (SELECT MIN(id) FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 1)
+        AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 0)`),
+    nextDue: statement(`SELECT MIN(next_attempt_at) AS due FROM outbox
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until <= ?`),
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
-    requeue: statement("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ? WHERE id = ? AND state = 'dead' AND kind = 'event'"),
+    requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?
+      WHERE id = ? AND state = 'dead' AND kind = 'event'`),
     resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
     depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
+    pendingChannels: statement("SELECT DISTINCT channel_id FROM outbox WHERE state = 'pending'"),
+    abandon: statement("UPDATE outbox SET state = 'dead', waiting = 0, lease_until = 0, last_error = ?, updated_at = ? WHERE channel_id = ? AND state = 'pending'"),
     insertPart: statement("INSERT INTO split_parts (part_id, m_id, part, status) VALUES (?, ?, ?, NULL) ON CONFLICT (part_id) DO NOTHING"),
     partOf: statement("SELECT m_id FROM split_parts WHERE part_id = ?"),
-    setPart: statement(`UPDATE split_parts SET status = ? WHERE part_id = ? AND (status IS NULL OR status = 'sent' OR ? = 'failed')`),
+    // A part's status only moves forward: sent, then delivered or failed; a final status stays.
+    setPart: statement(`UPDATE split_parts SET status = ? WHERE part_id = ? AND (status IS NULL OR (status = 'sent' AND ? <> 'sent'))`),
     parts: statement("SELECT status FROM split_parts WHERE m_id = ? ORDER BY part"),
-    claimForward: statement("INSERT INTO split_forwarded (m_id, status) VALUES (?, ?) ON CONFLICT (m_id, status) DO NOTHING"),
     rememberOutgoing: statement(`INSERT INTO last_outgoing (channel_id, contact_id, quick_replies, sent_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (channel_id, contact_id) DO UPDATE SET quick_replies = excluded.quick_replies, sent_at = excluded.sent_at`),
     lastOutgoing: statement("SELECT quick_replies, sent_at FROM last_outgoing WHERE channel_id = ? AND contact_id = ?"),
@@ -85,17 +91,28 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
   const now = Clock.currentTimeMillis
   const run = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
 
+  /** After an event left the pending state, the next one of its contact (if any) becomes the head. */
+  const promoteNext = (id: number, t: number) => {
+    const row = q.contactOf.get(id) as Row | undefined
+    if (!row) return
+    const [channelId, contactId] = [row.channel_id as string, row.contact_id as string]
+    q.promote.run(t, t, channelId, contactId, channelId, contactId)
+  }
+
   const store: StoreShape = {
     accept: (e) =>
       run((t) =>
-        q.insert.run(e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", null, t, t, t)
-            .changes === 1
-          ? "accepted"
-          : "duplicate"
+        transaction(() => {
+          const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
+          const inserted = q.insert.run(
+            e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t
+          ).changes === 1
+          return inserted ? "accepted" : "duplicate"
+        })
       ),
     keepUnroutable: (kind, dedupeKey, fields, reason) =>
       run((t) =>
-        q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", reason, t, t, t).changes === 1
+        q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", 0, reason, t, t, t).changes === 1
           ? "accepted"
           : "duplicate"
       ),
@@ -115,9 +132,18 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
         })
       ),
     releaseLeases: () => Effect.sync(() => void db.exec("UPDATE outbox SET lease_until = 0 WHERE lease_until > 0")),
-    markDelivered: (id) => run((t) => void q.delivered.run(t, id)),
+    abandonOtherChannels: (channelIds) =>
+      run((t) =>
+        transaction(() => {
+          const stale = (q.pendingChannels.all() as Array<Row>)
+            .map((r) => r.channel_id as string)
+            .filter((id) => !channelIds.includes(id))
+          return stale.reduce((n, id) => n + Number(q.abandon.run(`channel ${id} is no longer configured`, t, id).changes), 0)
+        })
+      ),
+    markDelivered: (id) => run((t) => transaction(() => (q.delivered.run(t, id), promoteNext(id, t)))),
     markRetry: (id, delayMs, error) => run((t) => void q.retry.run(t + delayMs, error, t, id)),
-    markDead: (id, error) => run((t) => void q.dead.run(error, t, id)),
+    markDead: (id, error) => run((t) => transaction(() => (q.dead.run(error, t, id), promoteNext(id, t)))),
     nextDue: (channelId) => run((t) => ((q.nextDue.get(channelId, t) as Row | undefined)?.due as number | null) ?? undefined),
     deadLetters: () =>
       Effect.sync(() =>
@@ -133,7 +159,15 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
           body: JSON.parse(row.body as string)
         }))
       ),
-    requeue: (id) => run((t) => q.requeue.run(t, t, id).changes === 1),
+    // A replayed event joins its contact's queue: it waits if the contact has a pending event already.
+    requeue: (id) =>
+      run((t) =>
+        transaction(() => {
+          const row = q.contactOf.get(id) as Row | undefined
+          const waiting = row && q.hasPending.get(row.channel_id as string, row.contact_id as string) ? 1 : 0
+          return q.requeue.run(waiting, t, t, id).changes === 1
+        })
+      ),
     resolve: (id) => run((t) => void q.resolve.run(t, id)),
     depth: () =>
       Effect.sync(() => {
@@ -152,14 +186,12 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
         transaction(() => {
           const part = q.partOf.get(partId) as Row | undefined
           if (!part) return undefined
-          // A part's status only moves forward: a late "sent" never overwrites "delivered" or "failed".
           q.setPart.run(status, partId, status)
           const mId = part.m_id as string
           const statuses = (q.parts.all(mId) as Array<Row>).map((r) => (r.status as PartStatus | null) ?? undefined)
           return { mId, statuses }
         })
       ),
-    claimForward: (mId, status) => Effect.sync(() => q.claimForward.run(mId, status).changes === 1),
     rememberOutgoing: (channelId, contactId, quickReplies) =>
       run((t) => void q.rememberOutgoing.run(channelId, contactId, quickReplies ? JSON.stringify(quickReplies) : null, t)),
     lastOutgoing: (channelId, contactId) =>

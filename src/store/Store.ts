@@ -54,12 +54,14 @@ export interface StoreShape {
     reason: string
   ) => Effect.Effect<"accepted" | "duplicate">
   /**
-   * Leases up to `limit` events of a channel that are due, each the oldest undelivered one of its contact
-   * (a contact's later event waits for the earlier one).
+   * Leases up to `limit` events of a channel that are due, each the oldest pending one of its contact
+   * (a contact's later event waits until the earlier one is delivered or dead).
    */
   readonly claimDue: (channelId: string, limit: number, leaseMs: number) => Effect.Effect<ReadonlyArray<OutboxEvent>>
   /** Frees every lease: called when the one delivering process starts, so what it was sending is sent again. */
   readonly releaseLeases: () => Effect.Effect<void>
+  /** Makes dead letters of the pending events of channels no longer configured (replayable once they are back). */
+  readonly abandonOtherChannels: (channelIds: ReadonlyArray<string>) => Effect.Effect<number>
   readonly markDelivered: (id: number) => Effect.Effect<void>
   readonly markRetry: (id: number, delayMs: number, error: string) => Effect.Effect<void>
   readonly markDead: (id: number, error: string) => Effect.Effect<void>
@@ -74,15 +76,13 @@ export interface StoreShape {
   /** Records the parts of a split text under the mId the platform was given. */
   readonly recordParts: (mId: string, partIds: ReadonlyArray<string>) => Effect.Effect<void>
   /**
-   * Records a part's status; answers the mId and the status of every part when the id is a known part,
-   * and whether `status` was already forwarded for that mId (so it is forwarded once).
+   * Records a part's status (it only moves forward: a late "sent" never overwrites "delivered" or "failed");
+   * answers the mId and the status of every part when the id is a known part.
    */
   readonly updatePart: (
     partId: string,
     status: PartStatus
   ) => Effect.Effect<{ readonly mId: string; readonly statuses: ReadonlyArray<PartStatus | undefined> } | undefined>
-  /** True the first time `status` is claimed for `mId`. */
-  readonly claimForward: (mId: string, status: PartStatus) => Effect.Effect<boolean>
   readonly rememberOutgoing: (
     channelId: string,
     contactId: string,

@@ -1,4 +1,9 @@
-// The store's schema, as numbered migrations run in order on start. Plain SQL that Postgres also reads.
+// The store's schema, as numbered migrations run in order on start. Plain SQL, but for the
+// `INTEGER PRIMARY KEY` row id (a Postgres store would use an identity column).
+//
+// outbox.waiting = 1: the event waits behind an earlier pending event of the same contact; exactly one
+// pending event per contact has waiting = 0 (the head), so "what is due" is one index range, however long
+// the queues behind the heads grow.
 export interface Migration {
   readonly version: number
   readonly sql: string
@@ -17,6 +22,7 @@ export const migrations: ReadonlyArray<Migration> = [
         m_id TEXT,
         body TEXT NOT NULL,
         state TEXT NOT NULL,
+        waiting INTEGER NOT NULL DEFAULT 0,
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at BIGINT NOT NULL,
         lease_until BIGINT NOT NULL DEFAULT 0,
@@ -24,7 +30,7 @@ export const migrations: ReadonlyArray<Migration> = [
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL
       );
-      CREATE INDEX outbox_due ON outbox (channel_id, state, next_attempt_at);
+      CREATE INDEX outbox_due ON outbox (channel_id, state, waiting, next_attempt_at);
       CREATE INDEX outbox_contact ON outbox (channel_id, contact_id, state, id);
       CREATE TABLE split_parts (
         part_id TEXT PRIMARY KEY,
@@ -33,11 +39,6 @@ export const migrations: ReadonlyArray<Migration> = [
         status TEXT
       );
       CREATE INDEX split_parts_m_id ON split_parts (m_id);
-      CREATE TABLE split_forwarded (
-        m_id TEXT NOT NULL,
-        status TEXT NOT NULL,
-        PRIMARY KEY (m_id, status)
-      );
       CREATE TABLE last_outgoing (
         channel_id TEXT NOT NULL,
         contact_id TEXT NOT NULL,
