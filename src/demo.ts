@@ -1,20 +1,22 @@
-// `npm run demo`: the bridge between a simulated ClickSend and a simulated respond.io webhook, all on loopback.
+// `channel-server demo` (`npm run demo`): the bridge between a simulated ClickSend and a simulated respond.io webhook, all on loopback.
 import { HttpServer } from "@effect/platform"
-import { NodeRuntime } from "@effect/platform-node"
-import { Context, Effect, Either, Layer, Logger } from "effect"
+import { Context, Effect, Either, Layer } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { parseArgs } from "node:util"
 import { bridge } from "./Bridge.ts"
 import { parseConfig } from "./config/loadConfig.ts"
+import { loggerFor } from "./logging.ts"
 import { startClickSendSimulator } from "./simulators/ClickSendSimulator.ts"
 import type { Recorded } from "./simulators/httpFake.ts"
 import { startWebhookSimulator } from "./simulators/WebhookSimulator.ts"
 
-const { values } = parseArgs({
-  options: { once: { type: "boolean", default: false }, port: { type: "string", default: "0" } }
-})
+export interface DemoOptions {
+  /** Exit after the scripted hops instead of serving until Ctrl-C. */
+  readonly once: boolean
+  /** The bridge's port; 0 picks a free one. */
+  readonly port: number
+}
 
 // Demo-only credentials: nothing real is ever called.
 const demo = {
@@ -48,7 +50,8 @@ const waitUntil = (check: () => boolean) =>
 const post = (url: string, init: RequestInit) =>
   Effect.promise(() => fetch(url, init).then(async (r) => `HTTP ${r.status} ${await r.text()}`))
 
-const program = Effect.gen(function*() {
+/** The bridge between a simulated ClickSend and a simulated respond.io webhook, one message each way. */
+export const runDemo = (options: DemoOptions) => Effect.gen(function*() {
   const clicksend = yield* Effect.acquireRelease(
     Effect.promise(() => startClickSendSimulator({ username: "demo", apiKey: "demo-key", receiptDelayMs: 300, onRequest: describeClickSend })),
     (s) => Effect.promise(s.close)
@@ -61,7 +64,7 @@ const program = Effect.gen(function*() {
   yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
   const config = yield* Either.mapLeft(
     parseConfig("(demo)", JSON.stringify({
-      server: { host: "127.0.0.1", port: Number(values.port) },
+      server: { host: "127.0.0.1", port: options.port },
       platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
       provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "demo", apiKey: "demo-key", pushSecret: demo.secret },
       channels: [{ name: "demo", channelId: demo.channelId, apiToken: demo.token, from: demo.number, numbers: [demo.number] }],
@@ -90,7 +93,7 @@ const program = Effect.gen(function*() {
   }))
   yield* waitUntil(() => webhook.payloads().some((p) => p.events[0].type === "message"))
 
-  if (values.once) return
+  if (options.once) return
   console.log(`
 The bridge is listening on ${url} (Ctrl-C stops everything). Try it yourself:
 
@@ -103,6 +106,4 @@ The bridge is listening on ${url} (Ctrl-C stops everything). Try it yourself:
   curl -s -X POST ${url}/message -H 'authorization: Bearer wrong' -d '{}'
 `)
   return yield* Effect.never
-}).pipe(Effect.scoped, Effect.provide(Logger.logFmt))
-
-NodeRuntime.runMain(program, { disablePrettyLogger: true })
+}).pipe(Effect.scoped, Effect.provide(loggerFor({ level: "info", format: "pretty" })))

@@ -1,54 +1,34 @@
-// The command line: serve (the default), or list and replay dead letters; --config names the configuration.
-import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Effect, Exit, Layer, Logger, Option } from "effect"
-import { parseArgs } from "node:util"
-import { bridge } from "./Bridge.ts"
-import { CliLayer, listDeadLetters, replayDeadLetters } from "./cli/deadLetters.ts"
-import { AppConfig } from "./config/ChannelConfig.ts"
-import { ConfigError, loadConfig } from "./config/loadConfig.ts"
+// Entry point: run the command line; every failure is one line on stderr and a conventional exit code.
+import { ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Console, Effect, Exit, Option } from "effect"
+import { cli, UsageError } from "./cli/Cli.ts"
+import { ConfigError } from "./config/loadConfig.ts"
 
-const usage = `usage: channel-server [serve] [--config FILE]
-       channel-server dead-letters list [--config FILE]
-       channel-server dead-letters replay (ID | --all) [--config FILE]`
-
-class UsageError extends Error {}
-
-const { positionals, values } = parseArgs({
-  options: {
-    config: { type: "string", short: "c", default: "channel.config.json" },
-    all: { type: "boolean", default: false }
-  },
-  allowPositionals: true
-})
-
-const command = Effect.gen(function*() {
-  const config = yield* loadConfig(values.config)
-  const withStore = <A, E>(effect: Effect.Effect<A, E, any>) =>
-    effect.pipe(Effect.provide(CliLayer), Effect.provide(Layer.succeed(AppConfig, config))) as Effect.Effect<A, E>
-  const [verb = "serve", sub, id] = positionals
-  if (verb === "serve" && positionals.length <= 1) return yield* Layer.launch(bridge(config))
-  if (verb === "dead-letters" && sub === "list" && positionals.length === 2) return yield* withStore(listDeadLetters)
-  if (verb === "dead-letters" && sub === "replay" && (values.all ? id === undefined : /^\d+$/.test(id ?? ""))) {
-    return yield* withStore(replayDeadLetters(values.all ? "all" : Number(id)))
-  }
-  return yield* Effect.die(new UsageError(usage))
-})
+/** EX_USAGE from sysexits.h. */
+const usageExitCode = 64
 
 /** One line for the operator: the config error as it is, or what stopped the server. */
-const describe = (cause: Cause.Cause<unknown>): string => {
+const describe = (cause: Cause.Cause<unknown>): string | undefined => {
   const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure) && failure.value instanceof ConfigError) return failure.value.message
+  if (Option.isSome(failure) && (failure.value instanceof ConfigError || failure.value instanceof UsageError)) {
+    return failure.value.message
+  }
+  // @effect/cli has printed the problem and the help already.
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return undefined
   const error = Cause.squash(cause)
-  if (error instanceof UsageError) return error.message
   const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
   return Option.isSome(failure) && (failure.value as { _tag?: string })._tag === "ServeError"
     ? `cannot listen: ${detail}`
     : `custom-channel-server stopped: ${detail}`
 }
 
-const program = command.pipe(
-  Effect.tapErrorCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(describe(cause))),
-  Effect.provide(Logger.logFmt)
+const program = cli(process.argv).pipe(
+  Effect.tapErrorCause((cause) => {
+    const line = Cause.isInterruptedOnly(cause) ? undefined : describe(cause)
+    return line === undefined ? Effect.void : Console.error(line)
+  }),
+  Effect.provide(NodeContext.layer)
 )
 
 NodeRuntime.runMain(program, {
@@ -58,6 +38,9 @@ NodeRuntime.runMain(program, {
     if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return onExit(0)
     const failure = Cause.failureOption(exit.cause)
     if (Option.isSome(failure) && failure.value instanceof ConfigError) return onExit(ConfigError.exitCode)
-    onExit(Cause.squash(exit.cause) instanceof UsageError ? 64 : 1)
+    if (Option.isSome(failure) && (ValidationError.isValidationError(failure.value) || failure.value instanceof UsageError)) {
+      return onExit(usageExitCode)
+    }
+    onExit(1)
   }
 })

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 
 it("the demo drives one message each way through the real bridge and exits cleanly with --once", () => {
-  const out = execFileSync(process.execPath, [path.join(import.meta.dirname, "..", "src", "demo.ts"), "--once"], {
+  const out = execFileSync(process.execPath, [path.join(import.meta.dirname, "..", "src", "main.ts"), "demo", "--once"], {
     encoding: "utf8",
     timeout: 15_000
   })

@@ -38,7 +38,23 @@ export const ServerSettings = Schema.Struct({
   port: withDefault(Int.pipe(Schema.between(0, 65535)), 3030),
   maxBodyBytes: withDefault(PositiveInt, 1024 * 1024).annotations({
     description: "Requests with a larger body are refused with 413"
-  })
+  }),
+  headersTimeoutMs: withDefault(PositiveInt, 10_000).annotations({
+    description: "A request whose headers take longer is dropped"
+  }),
+  requestTimeoutMs: withDefault(PositiveInt, 30_000).annotations({
+    description: "A request whose body takes longer is answered 408"
+  }),
+  metricsToken: Schema.optional(Secret("When set, GET /metrics requires Authorization: Bearer <metricsToken>"))
+})
+
+export const LogSettings = Schema.Struct({
+  level: withDefault(Schema.Literal("debug", "info", "warning", "error").annotations({
+    message: () => ({ message: "must be one of debug, info, warning, error", override: true })
+  }), "info"),
+  format: withDefault(Schema.Literal("json", "pretty").annotations({
+    message: () => ({ message: "must be json or pretty", override: true })
+  }), "json").annotations({ description: "json: one object per line; pretty: for a terminal" })
 })
 
 export const PlatformSettings = Schema.Struct({
@@ -145,7 +161,14 @@ const unique = <A>(items: ReadonlyArray<A>, key: (a: A) => ReadonlyArray<string>
 
 export const ChannelConfig = Schema.Struct({
   $schema: Schema.optional(Schema.String),
-  server: withDefault(ServerSettings, { host: "0.0.0.0", port: 3030, maxBodyBytes: 1024 * 1024 }),
+  server: withDefault(ServerSettings, {
+    host: "0.0.0.0",
+    port: 3030,
+    maxBodyBytes: 1024 * 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000
+  }),
+  log: withDefault(LogSettings, { level: "info", format: "json" }),
   platform: withDefault(PlatformSettings, { plugin: "respond.io", timeoutMs: 10_000 }),
   provider: ProviderSettings,
   channels: Schema.NonEmptyArray(Channel),

@@ -1,0 +1,85 @@
+// The command line, built with @effect/cli: serve (the default), check-config, demo, dead-letters list|replay.
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Data, Effect, Layer, Option } from "effect"
+import packageJson from "../../package.json" with { type: "json" }
+import { bridge } from "../Bridge.ts"
+import { AppConfig } from "../config/ChannelConfig.ts"
+import { loadConfig } from "../config/loadConfig.ts"
+import { runDemo } from "../demo.ts"
+import { loggerFor } from "../logging.ts"
+import { CliLayer, listDeadLetters, replayDeadLetters } from "./deadLetters.ts"
+
+/** A command line that parses but does not make sense (exit 64). */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+const config = Options.text("config").pipe(
+  Options.withAlias("c"),
+  Options.withDefault("channel.config.json"),
+  Options.withDescription("the configuration file (see config/channel.config.schema.json)")
+)
+
+const serveWith = (file: string) =>
+  Effect.flatMap(loadConfig(file), (loaded) => Layer.launch(bridge(loaded)).pipe(Effect.provide(loggerFor(loaded.log))))
+
+/** A command that works on the store of the configuration, without serving. */
+const withStore = <A, E>(file: string, effect: Effect.Effect<A, E, any>) =>
+  Effect.flatMap(loadConfig(file), (loaded) =>
+    (effect.pipe(Effect.provide(CliLayer), Effect.provide(Layer.succeed(AppConfig, loaded))) as Effect.Effect<A, E>).pipe(
+      Effect.provide(loggerFor(loaded.log))
+    ))
+
+const serve = Command.make("serve", { config }, ({ config }) => serveWith(config)).pipe(
+  Command.withDescription("Serve the bridge until SIGTERM or SIGINT (the default command)")
+)
+
+const checkConfig = Command.make("check-config", { config }, ({ config }) =>
+  Effect.flatMap(loadConfig(config), (loaded) =>
+    Console.log(JSON.stringify(loaded, null, 2)).pipe(Effect.zipRight(Console.error(`${config}: valid`))))).pipe(
+    Command.withDescription(
+      "Validate the configuration, resolve its ${VARS} and print the result with every secret redacted (exit 0, or 78)"
+    )
+  )
+
+const demo = Command.make("demo", {
+  once: Options.boolean("once").pipe(Options.withDescription("exit after one message each way")),
+  port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("the bridge's port (0: any free one)"))
+}, runDemo).pipe(
+  Command.withDescription("Run the bridge between a simulated ClickSend and a simulated webhook, on loopback; no accounts needed")
+)
+
+const list = Command.make("list", { config }, ({ config }) => withStore(config, listDeadLetters)).pipe(
+  Command.withDescription("List what could not be delivered, and the pushes that fit no channel")
+)
+
+const replay = Command.make("replay", {
+  config,
+  all: Options.boolean("all").pipe(Options.withDescription("replay every dead letter")),
+  id: Args.integer({ name: "id" }).pipe(Args.optional)
+}, ({ all, config, id }) =>
+  Effect.gen(function*() {
+    if (all === Option.isSome(id)) return yield* new UsageError({ message: "dead-letters replay takes one id or --all" })
+    yield* withStore(config, replayDeadLetters(Option.getOrElse(id, () => "all" as const)))
+  })).pipe(
+    Command.withDescription("Send dead letters again: one by id, or --all")
+  )
+
+const deadLetters = Command.make("dead-letters").pipe(
+  Command.withDescription("What could not be delivered"),
+  Command.withSubcommands([list, replay])
+)
+
+const root = Command.make("channel-server", { config }, ({ config }) => serveWith(config)).pipe(
+  Command.withDescription(`SMS through ClickSend as a custom channel of respond.io and IS-Messenger.
+
+Examples:
+  channel-server                                  serve with ./channel.config.json
+  channel-server --config /etc/channel-server/channel.config.json
+  channel-server check-config --config channel.config.json
+  channel-server demo
+  channel-server dead-letters list
+  channel-server dead-letters replay 42
+  channel-server dead-letters replay --all`),
+  Command.withSubcommands([serve, checkConfig, demo, deadLetters])
+)
+
+export const cli = Command.run(root, { name: "custom-channel-server", version: packageJson.version })

@@ -1,0 +1,34 @@
+// The operator's logs: one JSON object per line (or pretty for a terminal), phone numbers masked but at debug.
+import { HashMap, Layer, Logger, LogLevel } from "effect"
+import type { ChannelConfig } from "./config/ChannelConfig.ts"
+
+/** "+60177872890" -> "+6017****890": enough to tell numbers apart, not enough to call one. */
+export const maskPhones = (text: string): string =>
+  text.replace(/\+?\d{8,15}/g, (n) => `${n.slice(0, 5)}${"*".repeat(Math.max(n.length - 8, 1))}${n.slice(-3)}`)
+
+const levels = {
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error
+} as const
+
+const masked = <O>(logger: Logger.Logger<unknown, O>) =>
+  Logger.mapInputOptions(logger, (options) => ({
+    ...options,
+    message: Array.isArray(options.message)
+      ? options.message.map((m) => (typeof m === "string" ? maskPhones(m) : m))
+      : typeof options.message === "string"
+      ? maskPhones(options.message)
+      : options.message,
+    annotations: HashMap.map(options.annotations, (value) => (typeof value === "string" ? maskPhones(value) : value))
+  }))
+
+/** The logger the configuration asks for, in place of Effect's default one. */
+export const loggerFor = (log: ChannelConfig["log"]): Layer.Layer<never> => {
+  const printed = log.format === "json" ? Logger.withConsoleLog(Logger.jsonLogger) : Logger.prettyLogger()
+  return Layer.merge(
+    Logger.replace(Logger.defaultLogger, log.level === "debug" ? printed : masked(printed)),
+    Logger.minimumLogLevel(levels[log.level])
+  )
+}
