@@ -7,6 +7,7 @@ import { AppConfig, type ChannelConfig, webhookUrlOf } from "./config/ChannelCon
 import { Deliveries } from "./delivery/Deliveries.ts"
 import { app } from "./http/routes.ts"
 import { ClickSendClient } from "./services/ClickSendClient.ts"
+import { Metrics } from "./services/Metrics.ts"
 import { Codecs } from "./services/Codecs.ts"
 import { RateLimits } from "./services/RateLimits.ts"
 import { RespondIoClient } from "./services/RespondIoClient.ts"
@@ -14,8 +15,11 @@ import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
 import { SqliteStoreLive } from "./store/SqliteStore.ts"
 
-/** What the services stand on; tests replace parts of it (a faster RetryPolicy, say). */
-export const Infrastructure = Layer.mergeAll(RetryPolicy.Default, RateLimits.Default, FetchHttpClient.layer)
+/** What the services stand on; tests give it another RetryPolicy (a faster one). */
+export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppConfig> = RetryPolicy.Default) =>
+  Layer.mergeAll(retryPolicy, RateLimits.Default, FetchHttpClient.layer).pipe(Layer.provideMerge(Metrics.Default))
+
+export const Infrastructure = infrastructure()
 
 export const Services = Layer.mergeAll(TokenCheck.Default, Codecs.Default, ClickSendClient.Default, RespondIoClient.Default)
 
@@ -37,6 +41,13 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
     store: config.store.path
   }))
 }))
+
+/** Slow clients cannot hold connections: headers and whole requests have deadlines, checked every second. */
+const serverOptions = ({ server }: ChannelConfig) => ({
+  headersTimeout: server.headersTimeoutMs,
+  requestTimeout: server.requestTimeoutMs,
+  connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs)
+})
 
 /** How long shutdown waits for the requests in flight before it closes their connections. */
 const drainMs = 10_000
@@ -77,7 +88,10 @@ export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) =
   let server: Server | undefined
   return serveAndDrain(() => server!).pipe(
     Layer.merge(logStart),
-    Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer()), { host: config.server.host, port: config.server.port })),
+    Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer(serverOptions(config))), {
+      host: config.server.host,
+      port: config.server.port
+    })),
     Layer.provide(Core(infrastructure)),
     Layer.provide(Layer.succeed(AppConfig, config))
   )

@@ -4,7 +4,7 @@ import type { ChannelConfig } from "./config/ChannelConfig.ts"
 
 /** "+60177872890" -> "+6017****890": enough to tell numbers apart, not enough to call one. */
 export const maskPhones = (text: string): string =>
-  text.replace(/\+?\d{8,15}/g, (n) => `${n.slice(0, 5)}${"*".repeat(Math.max(n.length - 8, 1))}${n.slice(-3)}`)
+  text.replace(/(?<![\w-])\+?\d{8,15}(?![\w-])/g, (n) => `${n.slice(0, 5)}${"*".repeat(Math.max(n.length - 8, 1))}${n.slice(-3)}`)
 
 const levels = {
   debug: LogLevel.Debug,
@@ -13,7 +13,8 @@ const levels = {
   error: LogLevel.Error
 } as const
 
-const masked = <O>(logger: Logger.Logger<unknown, O>) =>
+/** The same logger, with every phone number in messages and annotations masked. */
+export const withMaskedPhones = <O>(logger: Logger.Logger<unknown, O>) =>
   Logger.mapInputOptions(logger, (options) => ({
     ...options,
     message: Array.isArray(options.message)
@@ -28,7 +29,7 @@ const masked = <O>(logger: Logger.Logger<unknown, O>) =>
 export const loggerFor = (log: ChannelConfig["log"]): Layer.Layer<never> => {
   const printed = log.format === "json" ? Logger.withConsoleLog(Logger.jsonLogger) : Logger.prettyLogger()
   return Layer.merge(
-    Logger.replace(Logger.defaultLogger, log.level === "debug" ? printed : masked(printed)),
+    Logger.replace(Logger.defaultLogger, log.level === "debug" ? printed : withMaskedPhones(printed)),
     Logger.minimumLogLevel(levels[log.level])
   )
 }

@@ -1,11 +1,11 @@
 // End-to-end harness: the real bridge on 127.0.0.1:0 between a simulated ClickSend and a simulated webhook.
-import { FetchHttpClient, HttpServer } from "@effect/platform"
+import { HttpServer } from "@effect/platform"
 import { Context, Effect, Layer, Logger } from "effect"
-import { bridge } from "../src/Bridge.ts"
+import { bridge, infrastructure } from "../src/Bridge.ts"
 import type { ChannelConfig } from "../src/config/ChannelConfig.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
+import { withMaskedPhones } from "../src/logging.ts"
 import type { WebhookPayload } from "../src/platform/RespondIo.ts"
-import { RateLimits } from "../src/services/RateLimits.ts"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
 import type { DeadLetter } from "../src/store/Store.ts"
 import { type DurableBackoff, RetryPolicy } from "../src/services/RetryPolicy.ts"
@@ -112,12 +112,12 @@ export const harness = (options: HarnessOptions = {}) =>
     }
     const config = yield* parseConfig("test.json", JSON.stringify(file), env)
     const logs: Array<string> = []
+    // The production logger (JSON lines, phones masked), into an array.
     const capture = Logger.replace(
       Logger.defaultLogger,
-      Logger.logfmtLogger.pipe(Logger.map((line) => void logs.push(line)))
+      withMaskedPhones(Logger.jsonLogger).pipe(Logger.map((line) => void logs.push(line)))
     )
-    const infrastructure = Layer.mergeAll(fastRetry(options.deliveryRetry), RateLimits.Default, FetchHttpClient.layer)
-    const context = yield* Layer.build(bridge(config, infrastructure).pipe(Layer.provide(capture)))
+    const context = yield* Layer.build(bridge(config, infrastructure(fastRetry(options.deliveryRetry))).pipe(Layer.provide(capture)))
     const address = Context.get(context, HttpServer.HttpServer).address
     const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
 

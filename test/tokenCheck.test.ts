@@ -11,6 +11,7 @@ const channel = (name: string, token: string) => ({
   numbers: []
 })
 const config = {
+  server: { metricsToken: Redacted.make("metrics-token") },
   provider: { pushSecret: Redacted.make("the-push-secret-0123") },
   channels: [channel("a", "token-a"), channel("b", "token-b")]
 } as unknown as ChannelConfig
@@ -39,6 +40,18 @@ describe("TokenCheck", () => {
         const result = yield* Effect.either(check.channelFor(header))
         expect(Either.isLeft(result) && result.left.status).toBe(401)
       }
+    }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("guards /metrics with server.metricsToken when it is set", () =>
+    Effect.gen(function*() {
+      const check = yield* TokenCheck
+      expect(Either.isRight(yield* Effect.either(check.checkMetricsToken("Bearer metrics-token")))).toBe(true)
+      for (const header of [undefined, "Bearer token-a", "metrics-token", "Bearer metrics-tokens"]) {
+        expect(Either.isLeft(yield* Effect.either(check.checkMetricsToken(header)))).toBe(true)
+      }
+      const open = TokenCheck.Default.pipe(Layer.provide(Layer.succeed(AppConfig, { ...config, server: {} } as unknown as ChannelConfig)))
+      const openCheck = yield* Effect.provide(TokenCheck, open)
+      expect(Either.isRight(yield* Effect.either(openCheck.checkMetricsToken(undefined)))).toBe(true)
     }).pipe(Effect.provide(TestLayer)))
 
   it.effect("accepts only the exact push secret", () =>

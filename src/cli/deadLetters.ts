@@ -4,13 +4,14 @@ import { AppConfig } from "../config/ChannelConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type Fields, rerouteKept } from "../flows/receivePushes.ts"
 import { Codecs } from "../services/Codecs.ts"
+import { Metrics } from "../services/Metrics.ts"
 import { SqliteStoreLive } from "../store/SqliteStore.ts"
 import { type DeadLetter, Store } from "../store/Store.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
 const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false) }))
 
-export const CliLayer = Layer.mergeAll(Codecs.Default, NoWorkers).pipe(Layer.provideMerge(SqliteStoreLive))
+export const CliLayer = Layer.mergeAll(Codecs.Default, NoWorkers, Metrics.Default).pipe(Layer.provideMerge(SqliteStoreLive))
 
 const describe = (letter: DeadLetter, channelName: (id: string | undefined) => string) => {
   const mId = letter.mId ?? String((letter.body as Record<string, unknown>).message_id ?? "")

@@ -2,6 +2,7 @@
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
 import { Cause, Clock, Effect, FiberSet, Option, Queue } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RespondIoClient } from "../services/RespondIoClient.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
@@ -17,6 +18,9 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
     const client = yield* RespondIoClient
     const limits = yield* RateLimits
     const { delivery: backoff } = yield* RetryPolicy
+    const metrics = yield* Metrics
+    const count = (channel: Channel, outcome: string) =>
+      Effect.sync(() => metrics.messages.inc({ direction: "delivery", channel: channel.name, outcome }))
     // Requests in flight per channel: enough to keep the rate limit busy while some calls are slow.
     const inFlightLimit = Math.min(Math.max(config.delivery.rateLimitPerSecond, 4), 64)
     // A claimed event is hidden from other claims for this long: one attempt plus the rate limiter's wait.
@@ -57,7 +61,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       return client.deliver(channel, event.payload).pipe(
         Effect.matchEffect({
           onSuccess: () =>
-            Effect.all([store.markDelivered(event.id), pause.succeeded]).pipe(
+            Effect.all([store.markDelivered(event.id), pause.succeeded, count(channel, "delivered")]).pipe(
               Effect.zipRight(Effect.logInfo("event delivered").pipe(
                 Effect.annotateLogs({ ...log, attempt: event.attempts + 1, outcome: "delivered" })
               ))
@@ -72,11 +76,14 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
                 : undefined
               if (dead !== undefined) {
                 yield* store.markDead(event.id, dead)
+                yield* count(channel, "dead")
                 yield* Effect.logWarning("event is a dead letter").pipe(Effect.annotateLogs({ ...log, attempt: attempts, outcome: "dead", reason: dead }))
                 return
               }
               const delay = yield* pause.failed(error._tag === "Transient" ? error.retryAfterMs : undefined)
               yield* store.markRetry(event.id, delay, error.reason)
+              yield* count(channel, "retry")
+              metrics.retries.inc({ target: "webhook" })
               yield* Effect.logInfo("event will be retried").pipe(
                 Effect.annotateLogs({ ...log, attempt: attempts, outcome: "retry", reason: error.reason, retryInMs: delay })
               )

@@ -7,6 +7,7 @@ import { Deliveries } from "../delivery/Deliveries.ts"
 import type { InvalidPayload } from "../http/ApiError.ts"
 import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
+import { Metrics } from "../services/Metrics.ts"
 import { Store } from "../store/Store.ts"
 import { inboundToPayload, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
@@ -20,8 +21,12 @@ export type Fields = Readonly<Record<string, string | number | boolean | null | 
 const fingerprint = (fields: Fields) => createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 32)
 
 /** An invalid push is refused (400) and also kept, since whether ClickSend pushes it again is not documented. */
+const countPush = (kind: "inbound" | "receipt", channel: string, outcome: string) =>
+  Effect.map(Metrics, (m) => m.messages.inc({ direction: kind === "inbound" ? "in" : "receipt", channel, outcome }))
+
 const keepInvalid = (kind: "inbound" | "receipt", fields: Fields) => (error: InvalidPayload) =>
   Effect.gen(function*() {
+    yield* countPush(kind, "", "invalid")
     yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(fields)}`, fields, error.message)
     yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound SMS" : "delivery receipt"}; kept as a dead letter`).pipe(
       Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: "invalid", reason: error.message })
@@ -31,6 +36,7 @@ const keepInvalid = (kind: "inbound" | "receipt", fields: Fields) => (error: Inv
 const commit = (channel: Channel, event: Parameters<Store["Type"]["accept"]>[0]) =>
   Effect.gen(function*() {
     const outcome = yield* (yield* Store).accept(event)
+    yield* countPush(event.payload.events[0].type === "message" ? "inbound" : "receipt", channel.name, outcome)
     yield* (yield* Deliveries).wake(channel.channelId)
     yield* Effect.logInfo(outcome === "accepted" ? "event accepted" : "duplicate push ignored").pipe(
       Effect.annotateLogs({
@@ -58,6 +64,7 @@ const routeInbound = (push: InboundPush, fields: Fields) =>
     if (!channel) {
       const reason = `no channel has ${push.to ?? "(no to)"} in its numbers`
       yield* (yield* Store).keepUnroutable("unroutable-inbound", `unroutable:inbound:${push.message_id}`, fields, reason)
+      yield* countPush("inbound", "", "dead-lettered")
       yield* Effect.logWarning("inbound SMS fits no channel; kept as a dead letter").pipe(
         Effect.annotateLogs({ direction: "in", mId: push.message_id, reason, outcome: "dead-lettered" })
       )
@@ -112,6 +119,7 @@ const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
       const reason = Option.isNone(route)
         ? "custom_string does not name a channel: not a message this bridge sent"
         : "custom_string names a channel that is not configured"
+      yield* countPush("receipt", "", "dead-lettered")
       yield* (yield* Store).keepUnroutable(
         "unroutable-receipt",
         `unroutable:receipt:${receipt.message_id}:${receipt.status_code}`,
@@ -125,6 +133,7 @@ const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
     }
     const forward = yield* statusToForward(receipt, route.value.part, route.value.parts)
     if (forward._tag === "Skip") {
+      yield* countPush("receipt", channel.name, "skipped")
       yield* Effect.logInfo("delivery receipt not forwarded").pipe(
         Effect.annotateLogs({ channel: channel.name, direction: "receipt", mId: receipt.message_id, reason: forward.reason })
       )

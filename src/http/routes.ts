@@ -5,6 +5,7 @@ import { AppConfig } from "../config/ChannelConfig.ts"
 import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
 import { sendOutgoing } from "../flows/sendOutgoing.ts"
 import { Codecs } from "../services/Codecs.ts"
+import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type ChannelDepth, Store } from "../store/Store.ts"
@@ -32,11 +33,14 @@ const message = Effect.gen(function*() {
     return yield* new Forbidden({ message: "channelId: does not belong to this API token" })
   }
   const log = { channel: channel.name, direction: "out", type: outgoing.message.type }
+  const metrics = yield* Metrics
   const mId = yield* sendOutgoing(outgoing, channel).pipe(
     Effect.tapError((e) => Effect.logWarning("outgoing message not sent").pipe(
-      Effect.annotateLogs({ ...log, outcome: e._tag, reason: e.message })
+      Effect.annotateLogs({ ...log, outcome: e._tag, reason: e.message }),
+      Effect.zipRight(Effect.sync(() => metrics.messages.inc({ direction: "out", channel: channel.name, outcome: e._tag })))
     ))
   )
+  metrics.messages.inc({ direction: "out", channel: channel.name, outcome: "sent" })
   yield* Effect.logInfo("outgoing message sent").pipe(Effect.annotateLogs({ ...log, mId, outcome: "sent" }))
   return HttpServerResponse.unsafeJson({ mId })
 })
@@ -71,6 +75,23 @@ const readiness = Effect.gen(function*() {
   }, { status: ready ? 200 : 503 })
 })
 
+/** Prometheus text; with server.metricsToken set, only for `Authorization: Bearer <metricsToken>`. */
+const metricsPage = Effect.gen(function*() {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const { channels } = yield* AppConfig
+  yield* (yield* TokenCheck).checkMetricsToken(request.headers.authorization)
+  const metrics = yield* Metrics
+  const depth = yield* (yield* Store).depth()
+  for (const channel of channels) {
+    const d = depth.get(channel.channelId) ?? { outbox: 0, deadLetters: 0 }
+    metrics.outboxDepth.set({ channel: channel.name }, d.outbox)
+    metrics.deadLetters.set({ channel: channel.name }, d.deadLetters)
+  }
+  metrics.deadLetters.set({ channel: "" }, depth.get("")?.deadLetters ?? 0)
+  const text = yield* Effect.promise(() => metrics.registry.metrics())
+  return HttpServerResponse.text(text, { contentType: metrics.registry.contentType })
+})
+
 const inbound = push(receiveInbound)
 const receipt = push(receiveReceipt)
 
@@ -81,7 +102,8 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.post("/clicksend/delivery_receipt", receipt),
   HttpRouter.get("/clicksend/delivery_receipt", receipt),
   HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok" }))),
-  HttpRouter.get("/readyz", readiness)
+  HttpRouter.get("/readyz", readiness),
+  HttpRouter.get("/metrics", metricsPage)
 )
 
 /** The app: known errors become their status; an unknown route 404; a defect 500 with no detail leaked. */

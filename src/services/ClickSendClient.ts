@@ -4,6 +4,7 @@ import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../http/ApiError.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
+import { Metrics, timed } from "./Metrics.ts"
 import { RateLimits } from "./RateLimits.ts"
 import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "./RetryPolicy.ts"
 
@@ -16,6 +17,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
     const { provider } = yield* AppConfig
     const retry = yield* RetryPolicy
     const limits = yield* RateLimits
+    const metrics = yield* Metrics
     const client = (yield* HttpClient.HttpClient).pipe(
       HttpClient.mapRequest((request) =>
         request.pipe(
@@ -30,6 +32,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
     const attempt = (path: string, body: unknown) =>
       Effect.gen(function*() {
         const response = yield* client.execute(HttpClientRequest.post(path, { body: HttpBody.unsafeJson(body) })).pipe(
+          timed(metrics.clicksendLatency, ({ value }) => ({ path, status: value?.status ?? 0 })),
           Effect.mapError(Transient.network)
         )
         const text = yield* response.text.pipe(
@@ -81,7 +84,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
 
     const send = (path: string, body: unknown) =>
       limits.provider(attempt(path, body)).pipe(
-        retrying(retry.provider),
+        retrying(retry.provider, Effect.sync(() => metrics.retries.inc({ target: "clicksend" }))),
         Effect.catchTag("Transient", (e) =>
           Effect.fail(new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` }))),
         Effect.withSpan(`ClickSend POST ${path}`)

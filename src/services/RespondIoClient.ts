@@ -3,6 +3,7 @@ import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Clock, Data, Effect, Redacted } from "effect"
 import { AppConfig, type Channel, webhookUrlOf } from "../config/ChannelConfig.ts"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
+import { Metrics, timed } from "./Metrics.ts"
 import { isTransientStatus, parseRetryAfter, Transient } from "./RetryPolicy.ts"
 
 /** The webhook answered 4xx (other than 408 and 429): sending the same event again will not help. */
@@ -13,6 +14,7 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
     const { platform } = yield* AppConfig
     const url = webhookUrlOf(platform)
     const client = yield* HttpClient.HttpClient
+    const metrics = yield* Metrics
 
     /** One POST; succeeds once the webhook answered 2xx. Retrying is the delivery worker's business. */
     const deliver = (channel: Channel, payload: WebhookPayload): Effect.Effect<void, Transient | WebhookRefused> =>
@@ -20,7 +22,10 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
         const request = HttpClientRequest.post(url, { body: HttpBody.unsafeJson(payload) }).pipe(
           HttpClientRequest.bearerToken(Redacted.value(channel.apiToken))
         )
-        const response = yield* client.execute(request).pipe(Effect.mapError(Transient.network))
+        const response = yield* client.execute(request).pipe(
+          timed(metrics.webhookLatency, ({ value }) => ({ channel: channel.name, status: value?.status ?? 0 })),
+          Effect.mapError(Transient.network)
+        )
         const status = response.status
         if (status >= 200 && status < 300) return
         if (isTransientStatus(status)) {

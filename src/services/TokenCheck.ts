@@ -36,6 +36,16 @@ export class TokenCheck extends Effect.Service<TokenCheck>()("TokenCheck", {
         ? Effect.void
         : Effect.fail(new Unauthorized({ message: "invalid or missing push secret" }))
 
-    return { channelFor, checkPushSecret } as const
+    const metricsToken = config.server.metricsToken === undefined ? undefined : digest(Redacted.value(config.server.metricsToken))
+    /** Open when no server.metricsToken is set; else the bearer token must be it. */
+    const checkMetricsToken = (authorization: string | undefined): Effect.Effect<void, Unauthorized> => {
+      if (metricsToken === undefined) return Effect.void
+      const token = bearerToken(authorization)
+      return Option.isSome(token) && same(digest(token.value), metricsToken)
+        ? Effect.void
+        : Effect.fail(new Unauthorized({ message: "Authorization: Bearer <server.metricsToken> is required" }))
+    }
+
+    return { channelFor, checkPushSecret, checkMetricsToken } as const
   })
 }) {}
