@@ -1,33 +1,17 @@
 // Crash: the server is killed with SIGKILL in the middle of a burst; after a restart, every push it answered
 // 200 reaches the webhook (a duplicate, if any, carries the same mId).
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startProcess } from "./serverProcess.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")
 const token = "crash-test-token-0123456789"
 const secret = "crash-test-push-secret-0123"
 
-const startServer = (configFile: string) => {
-  const child = spawn(process.execPath, [main, "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] })
-  let stdout = ""
-  child.stdout!.on("data", (d) => (stdout += d))
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("server did not start")), 10_000)
-    child.stdout!.on("data", () => {
-      const match = stdout.match(/listening on (http:\/\/[0-9.]+:\d+)/)
-      if (match) {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    })
-  })
-  return { child, url, exited }
-}
+const startServer = (configFile: string) => startProcess(process.execPath, [main, "--config", configFile])
 
 describe("crash", () => {
   it("pushes answered 200 before a SIGKILL are delivered after the restart", async () => {

@@ -1,0 +1,102 @@
+// What ships: the single executable, run from an empty folder with no Node on the PATH, and the bundle under
+// Deno 2; each carries messages both ways through its own store.
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
+import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { type ServerProcess, startProcess } from "./serverProcess.ts"
+
+const root = path.join(import.meta.dirname, "..")
+const token = "ship-token-0123456789"
+const secret = "ship-push-secret-0123456789"
+
+beforeAll(() => {
+  execFileSync(process.execPath, [path.join(root, "src", "build", "buildExecutable.ts")], { cwd: root, stdio: "pipe", timeout: 120_000 })
+}, 180_000)
+
+/** A folder with a configuration between two simulators, as an operator would lay it out. */
+const setUp = async () => {
+  const clicksend = await startClickSendSimulator({ username: "ship-user", apiKey: "ship-key" })
+  const webhook = await startWebhookSimulator([token])
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-ship-"))
+  fs.writeFileSync(path.join(dir, "channel.config.json"), JSON.stringify({
+    server: { host: "127.0.0.1", port: 0 },
+    platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
+    provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "ship-user", apiKey: "${CS_KEY}", pushSecret: secret },
+    channels: [{ name: "main", channelId: "ship", apiToken: token, numbers: ["+61411111111"] }],
+    store: { path: "./data/channel.db" }
+  }))
+  return { clicksend, webhook, dir, close: async () => (await clicksend.close(), await webhook.close()) }
+}
+
+/** Outgoing, its receipt, an incoming SMS, and a stranger: what the platform and ClickSend would do. */
+const exercise = async (url: string, sims: Awaited<ReturnType<typeof setUp>>) => {
+  const sent = await fetch(`${url}/message`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ channelId: "ship", contactId: "+60177872890", message: { type: "text", text: "Hello World" } })
+  })
+  expect(sent.status).toBe(200)
+  const { mId } = (await sent.json()) as { mId: string }
+  expect(mId).toBe(sims.clicksend.sentSms()[0]!.message_id)
+  const push = (route: string, fields: Record<string, string>) =>
+    fetch(`${url}/clicksend/${route}?secret=${secret}`, { method: "POST", body: new URLSearchParams(fields) }).then((r) => r.status)
+  expect(await push("delivery_receipt", { message_id: mId, status_code: "201", timestamp: "1775012927", custom_string: sims.clicksend.sentSms()[0]!.custom_string! })).toBe(200)
+  expect(await push("push_message", { message_id: "IN-1", from: "+60177872890", to: "+61411111111", body: "hi back", timestamp: "1775012927" })).toBe(200)
+  const stranger = await fetch(`${url}/message`, { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" })
+  expect(stranger.status).toBe(401)
+  for (let i = 0; i < 200 && sims.webhook.payloads().length < 2; i++) await new Promise((r) => setTimeout(r, 25))
+  expect(sims.webhook.payloads().map((p) => p.events[0])).toEqual([
+    { type: "message_status", mId, timestamp: 1775012927000, status: { value: "delivered" } },
+    { type: "message", mId: "IN-1", timestamp: 1775012927000, message: { type: "text", text: "hi back" } }
+  ])
+  expect(fs.existsSync(path.join(sims.dir, "data", "channel.db"))).toBe(true)
+}
+
+/** Exercises a started server, then stops it with SIGTERM, which must end it cleanly. */
+const exerciseAndStop = async (server: ServerProcess, sims: Awaited<ReturnType<typeof setUp>>) => {
+  try {
+    await exercise(await server.url, sims)
+    server.child.kill("SIGTERM")
+    expect(await server.exited).toBe(0)
+  } finally {
+    server.child.kill("SIGKILL")
+  }
+}
+
+describe("the single executable", () => {
+  let sims: Awaited<ReturnType<typeof setUp>>
+  beforeAll(async () => (sims = await setUp()))
+  afterAll(() => sims.close())
+
+  it("runs from an empty folder with no Node on the PATH: both directions, a bad token, SIGTERM", async () => {
+    const executable = path.join(sims.dir, "channel-server")
+    fs.copyFileSync(path.join(root, "dist", "channel-server"), executable)
+    const env = { PATH: path.join(sims.dir, "no-bin"), CS_KEY: "ship-key" }
+    expect(execFileSync(executable, ["--version"], { env, encoding: "utf8" }).trim()).toBe(
+      JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version
+    )
+    await exerciseAndStop(startProcess(executable, [], { cwd: sims.dir, env }), sims)
+    const badConfig = startProcess(executable, [], { cwd: sims.dir, env: { PATH: env.PATH } })
+    expect(await badConfig.exited).toBe(78)
+    expect(badConfig.output.stderr).toBe("channel.config.json: provider.apiKey: environment variable CS_KEY is not set\n")
+  }, 60_000)
+})
+
+describe("the bundle under Deno 2", () => {
+  let sims: Awaited<ReturnType<typeof setUp>>
+  beforeAll(async () => (sims = await setUp()))
+  afterAll(() => sims.close())
+
+  it("deno run -A dist/channel-server.mjs carries messages both ways through its store", async () => {
+    const deno = path.join(root, "node_modules", ".bin", "deno")
+    const server = startProcess(deno, ["run", "-A", path.join(root, "dist", "channel-server.mjs")], {
+      cwd: sims.dir,
+      env: { ...process.env, CS_KEY: "ship-key", DENO_NO_UPDATE_CHECK: "1" }
+    })
+    await exerciseAndStop(server, sims)
+  }, 60_000)
+})
