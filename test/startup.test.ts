@@ -2,6 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
@@ -107,6 +108,58 @@ describe("start-up", () => {
       if (child && child.exitCode === null) child.kill("SIGKILL")
       await clicksend.close()
       await webhook.close()
+    }
+  })
+})
+
+describe("check-config", () => {
+  const shipped = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "channel.config.json"), "utf8"))
+  const run = (doc: unknown, extraEnv: Record<string, string | undefined> = {}) => {
+    const file = path.join(tmp(), "c.json")
+    fs.writeFileSync(file, typeof doc === "string" ? doc : JSON.stringify(doc))
+    const proc = start(["check-config", "--config", file], extraEnv)
+    return proc.exited.then((code) => ({ code, ...proc.output, file }))
+  }
+
+  it("prints the resolved configuration with every secret redacted, and exits 0", async () => {
+    const result = await run(shipped)
+    expect(result.code).toBe(0)
+    const printed = JSON.parse(result.stdout)
+    expect(printed.channels[0]).toMatchObject({ channelId: "gfd8g7fd89dgfd", apiToken: "<redacted>" })
+    expect(printed.provider).toMatchObject({ username: "<redacted>", apiKey: "<redacted>", pushSecret: "<redacted>", maxParts: 6 })
+    expect(result.stdout + result.stderr).not.toMatch(/NEVER-PRINTED|never-printed|ops-user/)
+  })
+
+  it.each([
+    ["an unset variable", shipped, { CLICKSEND_API_KEY: undefined }, "provider.apiKey: environment variable CLICKSEND_API_KEY is not set"],
+    ["an unknown key", { ...shipped, extra: true }, {}, "extra: is not a known key"],
+    ["a wrong type", { ...shipped, server: { port: "http" } }, {}, "server.port: expected an integer"],
+    ["a bad URL", { ...shipped, platform: { webhookUrl: "not a url" } }, {}, "platform.webhookUrl: must be an absolute URL"],
+    ["not JSON", "{ nope", {}, "(top level): not valid JSON"]
+  ])("%s: exit 78 and one line naming file, path and problem", async (_, doc, env, problem) => {
+    const result = await run(doc, env)
+    expect(result.code).toBe(78)
+    expect(result.stderr.startsWith(`${result.file}: ${problem}`)).toBe(true)
+    expect(result.stderr.trim().split("\n")).toHaveLength(1)
+    expect(result.stdout).toBe("")
+  })
+})
+
+describe("a taken port", () => {
+  it("says so in one line and exits 1", async () => {
+    const blocker = net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))
+    const { port } = blocker.address() as net.AddressInfo
+    try {
+      const config = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "channel.config.json"), "utf8"))
+      const dir = tmp()
+      const file = path.join(dir, "c.json")
+      fs.writeFileSync(file, JSON.stringify({ ...config, server: { host: "127.0.0.1", port }, store: { path: path.join(dir, "db") } }))
+      const proc = start(["--config", file])
+      expect(await proc.exited).toBe(1)
+      expect(proc.output.stderr).toBe(`cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`)
+    } finally {
+      blocker.close()
     }
   })
 })
