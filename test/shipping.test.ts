@@ -86,14 +86,19 @@ describe("the single executable", () => {
   }, 60_000)
 })
 
-describe("the bundle under Deno 2", () => {
+const bundle = path.join(root, "dist", "channel-server.mjs")
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name)
+
+describe.each([
+  ["Deno 2", bin("deno"), ["run", "-A", bundle]],
+  ["Bun", bin("bun"), [bundle]]
+])("the bundle under %s", (_, command, args) => {
   let sims: Awaited<ReturnType<typeof setUp>>
   beforeAll(async () => (sims = await setUp()))
   afterAll(() => sims.close())
 
-  it("deno run -A dist/channel-server.mjs carries messages both ways through its store", async () => {
-    const deno = path.join(root, "node_modules", ".bin", "deno")
-    const server = startProcess(deno, ["run", "-A", path.join(root, "dist", "channel-server.mjs")], {
+  it(`${path.basename(command)} ${args.map((a) => path.relative(root, a) || a).join(" ")} carries messages both ways through its store`, async () => {
+    const server = startProcess(command, args, {
       cwd: sims.dir,
       env: { ...process.env, CS_KEY: "ship-key", DENO_NO_UPDATE_CHECK: "1" }
     })
