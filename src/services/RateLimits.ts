@@ -6,8 +6,10 @@ import { Metrics } from "./Metrics.ts"
 export type Limiter = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
- * At most `limit` calls start in any window of `windowMs`, because starts are spaced `windowMs / limit` apart.
- * No bursts: a burst reaches the other end bunched by queueing, which a window counted there would see.
+ * At most `limit` calls start in any window of `windowMs`, exactly: a call starts only when the call `limit`
+ * starts back is a whole window old. Within that, starts are paced on slots `windowMs / limit` apart, so a
+ * backlog goes out evenly rather than in bursts (a burst reaches the other end bunched by queueing, which a
+ * window counted there would see); slots keep their ideal times, so timers that fire late do not slow the rate.
  * (Effect's RateLimiter offers token-bucket and fixed-window, which both allow up to 2x the limit across a
  * window boundary; the platform counts any one-second window.)
  */
@@ -19,13 +21,19 @@ export const evenlySpaced = (
   Effect.gen(function*() {
     const gate = yield* Effect.makeSemaphore(1)
     const spacing = windowMs / limit
-    let next = 0
+    const starts: Array<number> = []
+    let slot = 0
     const admit = gate.withPermits(1)(
       Effect.gen(function*() {
-        const wait = next - (yield* Clock.currentTimeMillis)
+        const windowOpens = starts.length === limit ? starts[0]! + windowMs : 0
+        const wait = Math.max(slot, windowOpens) - (yield* Clock.currentTimeMillis)
         if (wait > 0) yield* Effect.sleep(Math.ceil(wait))
         onWait(Math.max(wait, 0))
-        next = Math.max(next, yield* Clock.currentTimeMillis) + spacing
+        const now = yield* Clock.currentTimeMillis
+        starts.push(now)
+        if (starts.length > limit) starts.shift()
+        // A start more than a slot late (after a quiet spell, say) moves the slots instead of making up for it.
+        slot = Math.max(slot + spacing, now)
       })
     )
     return (effect) => Effect.zipRight(admit, effect)
@@ -37,7 +45,7 @@ const unlimited: Limiter = (effect) => effect
  * The other side counts requests as they arrive; one admitted later may arrive sooner than the one before it by
  * a little network jitter, so our windows are this much longer than a second.
  */
-export const arrivalMarginMs = 40
+export const arrivalMarginMs = 50
 
 export class RateLimits extends Effect.Service<RateLimits>()("RateLimits", {
   effect: Effect.gen(function*() {
