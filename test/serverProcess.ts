@@ -13,7 +13,12 @@ export interface ServerProcess {
 export const startProcess = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly cwd?: string; readonly env?: Record<string, string | undefined> } = {}
+  options: {
+    readonly cwd?: string
+    readonly env?: Record<string, string | undefined>
+    /** Keep what it prints after its start-up line (false for long benchmark runs). */
+    readonly keepOutput?: boolean
+  } = {}
 ): ServerProcess => {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
   const output = { stdout: "", stderr: "" }
@@ -21,10 +26,14 @@ export const startProcess = (
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
   const url = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start-up line within 20 s: ${output.stdout}${output.stderr}`)), 20_000)
+    let listening = false
     child.stdout!.on("data", (d) => {
+      if (listening && options.keepOutput === false) return
       output.stdout += d
+      if (listening) return
       const match = output.stdout.match(/listening on (http:\/\/[0-9.]+:\d+)/)
       if (match) {
+        listening = true
         clearTimeout(timer)
         resolve(match[1]!)
       }
