@@ -76,20 +76,46 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     ping: statement("SELECT 1 AS one")
   }
 
-  const transaction = <A>(f: () => A): A => {
-    db.exec("BEGIN IMMEDIATE")
-    try {
-      const result = f()
-      db.exec("COMMIT")
-      return result
-    } catch (e) {
-      db.exec("ROLLBACK")
-      throw e
-    }
-  }
-
   const now = Clock.currentTimeMillis
-  const run = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
+  const read = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
+
+  // Group commit: the writes asked for while the event loop was busy go in one transaction, so that many
+  // pushes share one fsync; each write is atomic on its own (a savepoint), and fails alone.
+  const queue: Array<{ readonly op: () => unknown; readonly resume: (result: Effect.Effect<any>) => void }> = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const batch = queue.splice(0)
+    const results: Array<Effect.Effect<unknown>> = []
+    try {
+      db.exec("BEGIN IMMEDIATE")
+      for (const { op } of batch) {
+        db.exec("SAVEPOINT op")
+        try {
+          results.push(Effect.succeed(op()))
+          db.exec("RELEASE op")
+        } catch (e) {
+          db.exec("ROLLBACK TO op")
+          db.exec("RELEASE op")
+          results.push(Effect.die(e))
+        }
+      }
+      db.exec("COMMIT")
+    } catch (e) {
+      if (db.isTransaction) db.exec("ROLLBACK")
+      results.splice(0, results.length, ...batch.map(() => Effect.die(e)))
+    }
+    batch.forEach(({ resume }, i) => resume(results[i]!))
+  }
+  const write = <A>(f: (now: number) => A): Effect.Effect<A> =>
+    Effect.flatMap(now, (t) =>
+      Effect.async<A>((resume) => {
+        queue.push({ op: () => f(t), resume })
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      }))
 
   /** After an event left the pending state, the next one of its contact (if any) becomes the head. */
   const promoteNext = (id: number, t: number) => {
@@ -101,50 +127,44 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
 
   const store: StoreShape = {
     accept: (e) =>
-      run((t) =>
-        transaction(() => {
-          const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
-          const inserted = q.insert.run(
-            e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t
-          ).changes === 1
-          return inserted ? "accepted" : "duplicate"
-        })
-      ),
+      write((t) => {
+        const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
+        const inserted = q.insert.run(
+          e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t
+        ).changes === 1
+        return inserted ? "accepted" : "duplicate"
+      }),
     keepUnroutable: (kind, dedupeKey, fields, reason) =>
-      run((t) =>
+      write((t) =>
         q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", 0, reason, t, t, t).changes === 1
           ? "accepted"
           : "duplicate"
       ),
     claimDue: (channelId, limit, leaseMs) =>
-      run((t) =>
-        transaction(() => {
-          const rows = q.due.all(channelId, t, t, limit) as Array<Row>
-          for (const row of rows) q.lease.run(t + leaseMs, t, row.id as number)
-          return rows.map((row): OutboxEvent => ({
-            id: row.id as number,
-            channelId: row.channel_id as string,
-            contactId: row.contact_id as string,
-            mId: row.m_id as string,
-            payload: JSON.parse(row.body as string) as WebhookPayload,
-            attempts: row.attempts as number
-          }))
-        })
-      ),
-    releaseLeases: () => Effect.sync(() => void db.exec("UPDATE outbox SET lease_until = 0 WHERE lease_until > 0")),
+      write((t) => {
+        const rows = q.due.all(channelId, t, t, limit) as Array<Row>
+        for (const row of rows) q.lease.run(t + leaseMs, t, row.id as number)
+        return rows.map((row): OutboxEvent => ({
+          id: row.id as number,
+          channelId: row.channel_id as string,
+          contactId: row.contact_id as string,
+          mId: row.m_id as string,
+          payload: JSON.parse(row.body as string) as WebhookPayload,
+          attempts: row.attempts as number
+        }))
+      }),
+    releaseLeases: () => write(() => void db.exec("UPDATE outbox SET lease_until = 0 WHERE lease_until > 0")),
     abandonOtherChannels: (channelIds) =>
-      run((t) =>
-        transaction(() => {
-          const stale = (q.pendingChannels.all() as Array<Row>)
-            .map((r) => r.channel_id as string)
-            .filter((id) => !channelIds.includes(id))
-          return stale.reduce((n, id) => n + Number(q.abandon.run(`channel ${id} is no longer configured`, t, id).changes), 0)
-        })
-      ),
-    markDelivered: (id) => run((t) => transaction(() => (q.delivered.run(t, id), promoteNext(id, t)))),
-    markRetry: (id, delayMs, error) => run((t) => void q.retry.run(t + delayMs, error, t, id)),
-    markDead: (id, error) => run((t) => transaction(() => (q.dead.run(error, t, id), promoteNext(id, t)))),
-    nextDue: (channelId) => run((t) => ((q.nextDue.get(channelId, t) as Row | undefined)?.due as number | null) ?? undefined),
+      write((t) => {
+        const stale = (q.pendingChannels.all() as Array<Row>)
+          .map((r) => r.channel_id as string)
+          .filter((id) => !channelIds.includes(id))
+        return stale.reduce((n, id) => n + Number(q.abandon.run(`channel ${id} is no longer configured`, t, id).changes), 0)
+      }),
+    markDelivered: (id) => write((t) => (q.delivered.run(t, id), promoteNext(id, t))),
+    markRetry: (id, delayMs, error) => write((t) => void q.retry.run(t + delayMs, error, t, id)),
+    markDead: (id, error) => write((t) => (q.dead.run(error, t, id), promoteNext(id, t))),
+    nextDue: (channelId) => read((t) => ((q.nextDue.get(channelId, t) as Row | undefined)?.due as number | null) ?? undefined),
     deadLetters: () =>
       Effect.sync(() =>
         (q.deadLetters.all() as Array<Row>).map((row): DeadLetter => ({
@@ -161,14 +181,12 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       ),
     // A replayed event joins its contact's queue: it waits if the contact has a pending event already.
     requeue: (id) =>
-      run((t) =>
-        transaction(() => {
-          const row = q.contactOf.get(id) as Row | undefined
-          const waiting = row && q.hasPending.get(row.channel_id as string, row.contact_id as string) ? 1 : 0
-          return q.requeue.run(waiting, t, t, id).changes === 1
-        })
-      ),
-    resolve: (id) => run((t) => void q.resolve.run(t, id)),
+      write((t) => {
+        const row = q.contactOf.get(id) as Row | undefined
+        const waiting = row && q.hasPending.get(row.channel_id as string, row.contact_id as string) ? 1 : 0
+        return q.requeue.run(waiting, t, t, id).changes === 1
+      }),
+    resolve: (id) => write((t) => void q.resolve.run(t, id)),
     depth: () =>
       Effect.sync(() => {
         const out = new Map<string, ChannelDepth>()
@@ -179,21 +197,18 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
         }
         return out
       }),
-    recordParts: (mId, partIds) =>
-      Effect.sync(() => transaction(() => partIds.forEach((id, i) => q.insertPart.run(id, mId, i + 1)))),
+    recordParts: (mId, partIds) => write(() => partIds.forEach((id, i) => q.insertPart.run(id, mId, i + 1))),
     updatePart: (partId, status) =>
-      Effect.sync(() =>
-        transaction(() => {
-          const part = q.partOf.get(partId) as Row | undefined
-          if (!part) return undefined
-          q.setPart.run(status, partId, status)
-          const mId = part.m_id as string
-          const statuses = (q.parts.all(mId) as Array<Row>).map((r) => (r.status as PartStatus | null) ?? undefined)
-          return { mId, statuses }
-        })
-      ),
+      write(() => {
+        const part = q.partOf.get(partId) as Row | undefined
+        if (!part) return undefined
+        q.setPart.run(status, partId, status)
+        const mId = part.m_id as string
+        const statuses = (q.parts.all(mId) as Array<Row>).map((r) => (r.status as PartStatus | null) ?? undefined)
+        return { mId, statuses }
+      }),
     rememberOutgoing: (channelId, contactId, quickReplies) =>
-      run((t) => void q.rememberOutgoing.run(channelId, contactId, quickReplies ? JSON.stringify(quickReplies) : null, t)),
+      write((t) => void q.rememberOutgoing.run(channelId, contactId, quickReplies ? JSON.stringify(quickReplies) : null, t)),
     lastOutgoing: (channelId, contactId) =>
       Effect.sync(() => {
         const row = q.lastOutgoing.get(channelId, contactId) as Row | undefined
