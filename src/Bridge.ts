@@ -49,14 +49,17 @@ const serverOptions = ({ server }: ChannelConfig) => ({
   connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs)
 })
 
-/** How long shutdown waits for the requests in flight before it closes their connections. */
-const drainMs = 10_000
+/**
+ * How long shutdown waits for the requests in flight before it closes their connections: as long as a
+ * /message can take (its retries' deadline plus one more attempt), so no SMS is cut off after it was sent.
+ */
+const drainMs = ({ provider }: ChannelConfig) => provider.retry.deadlineMs + provider.timeoutMs + 5_000
 
 /**
  * Serves the app. On shutdown, first stops accepting connections and lets the requests in flight finish
  * (the handler is still there to answer them), and only then lets go of the handler.
  */
-const serveAndDrain = (node: () => Server) =>
+const serveAndDrain = (node: () => Server, drainForMs: number) =>
   Layer.scopedDiscard(Effect.gen(function*() {
     yield* HttpServer.serveEffect(app)
     const server = node()
@@ -70,7 +73,7 @@ const serveAndDrain = (node: () => Server) =>
       Effect.promise(async () => {
         server.close()
         server.closeIdleConnections()
-        for (const until = Date.now() + drainMs; inFlight > 0 && Date.now() < until;) {
+        for (const until = Date.now() + drainForMs; inFlight > 0 && Date.now() < until;) {
           await new Promise((resolve) => setTimeout(resolve, 10))
         }
         server.closeAllConnections()
@@ -86,7 +89,7 @@ const serveAndDrain = (node: () => Server) =>
  */
 export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) => {
   let server: Server | undefined
-  return serveAndDrain(() => server!).pipe(
+  return serveAndDrain(() => server!, drainMs(config)).pipe(
     Layer.merge(logStart),
     Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer(serverOptions(config))), {
       host: config.server.host,

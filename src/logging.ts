@@ -4,7 +4,10 @@ import type { ChannelConfig } from "./config/ChannelConfig.ts"
 
 /** "+60177872890" -> "+6017****890": enough to tell numbers apart, not enough to call one. */
 export const maskPhones = (text: string): string =>
-  text.replace(/(?<![\w-])\+?\d{8,15}(?![\w-])/g, (n) => `${n.slice(0, 5)}${"*".repeat(Math.max(n.length - 8, 1))}${n.slice(-3)}`)
+  text.replace(/(?<![\w-])\+?\d{7,15}(?![\w-])/g, (n) => {
+    const [head, tail] = n.length >= 12 ? [5, 3] : [3, 2]
+    return `${n.slice(0, head)}${"*".repeat(n.length - head - tail)}${n.slice(-tail)}`
+  })
 
 const levels = {
   debug: LogLevel.Debug,

@@ -59,7 +59,8 @@ describe("channel.config.json", () => {
     ["a number that is not E.164", edit((d) => (d.channels[0].numbers = ["0411 111 111"])), env, "channel.config.json: channels[0].numbers[0]: must be a phone number in E.164 form, e.g. +61411111111"],
     ["two channels with one token", edit((d) => d.channels.push({ ...d.channels[0], name: "b", channelId: "c2", numbers: [] })), env, "channel.config.json: channels[1]: apiToken is also used by channels[0]"],
     ["maxParts past ClickSend's 8", edit((d) => (d.provider.maxParts = 9)), env, "channel.config.json: provider.maxParts: expected a number between 1 and 8"],
-    ["not JSON", "{", env, "channel.config.json: (top level): not valid JSON"]
+    ["not JSON", "{", env, "channel.config.json: (top level): not valid JSON"],
+    ["a headers timeout past the request timeout", edit((d) => (d.server.headersTimeoutMs = 40_000)), env, "channel.config.json: server.headersTimeoutMs: must not be more than server.requestTimeoutMs"]
   ])("%s stops start-up with one line naming file, path and problem", (_, doc, e, message) => {
     const text = typeof doc === "string" ? doc : JSON.stringify(doc)
     const result = parseConfig("channel.config.json", text, e)
@@ -79,6 +80,12 @@ describe("channel.config.json", () => {
     const config = Either.getOrThrow(parse(doc, { ...env, PORT: "8080", MMS: "true", MAX_PARTS: "8" }))
     expect([config.server.port, config.provider.mms, config.provider.maxParts]).toEqual([8080, true, 8])
     expect(error(doc, { ...env, MAX_PARTS: "9" })).toBe("channel.config.json: provider.maxParts: expected a number between 1 and 8")
+  })
+
+  it("a JSON mistake next to a secret does not quote the secret", () => {
+    const result = parseConfig("channel.config.json", `{"provider": {"apiKey": APIKEYSECRETLEAK}}`, env)
+    expect(Either.isLeft(result) && result.left.message).toMatch(/^channel\.config\.json: \(top level\): not valid JSON/)
+    expect(Either.isLeft(result) && result.left.message).not.toContain("APIKEY")
   })
 
   it("a secret of the wrong shape is never printed", () => {

@@ -66,6 +66,11 @@ describe("dead-letters", () => {
       expect((yield* Effect.promise(() => h.delivered(2))).map((p) => p.events[0].mId)).toEqual(["REFUSED-1", "STRAY-1"])
       expect((yield* cli(["dead-letters", "list", "--config", configFile])).stdout).toBe("no dead letters\n")
 
+      const unknown = yield* cli(["dead-letters", "replay", "999999", "--config", configFile])
+      expect(unknown).toMatchObject({ code: 64, stderr: "no dead letter has id 999999\n" })
+      // --config before the command means the same file.
+      expect((yield* cli(["--config", configFile, "dead-letters", "list"])).stdout).toBe("no dead letters\n")
+
       const bad = yield* cli(["dead-letters", "replay", "--config", configFile])
       expect(bad.code).toBe(64)
       expect(bad.stderr).toBe("dead-letters replay takes one id or --all\n")

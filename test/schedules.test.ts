@@ -81,6 +81,21 @@ describe("evenlySpaced", () => {
       for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(4)
     }))
 
+  it.effect("a window counts from when the call `limit` back finished, so arrivals at the other end never crowd", () =>
+    Effect.gen(function*() {
+      const limit = yield* evenlySpaced(2, 1000)
+      const starts = yield* Ref.make<Array<number>>([])
+      const slow = Effect.clockWith((c) => c.currentTimeMillis).pipe(
+        Effect.flatMap((now) => Ref.update(starts, (s) => [...s, now])),
+        Effect.zipRight(Effect.sleep("300 millis"))
+      )
+      const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 4 }, () => limit(slow)), { concurrency: "unbounded" }))
+      yield* TestClock.adjust(Duration.seconds(5))
+      yield* Fiber.join(fiber)
+      // The third waits for the first to finish (300) plus a window; the fourth likewise for the second.
+      expect(yield* Ref.get(starts)).toEqual([0, 500, 1300, 1800])
+    }))
+
   it.effect("a call after a quiet spell starts at once", () =>
     Effect.gen(function*() {
       const limit = yield* evenlySpaced(2, 1000)

@@ -12,29 +12,42 @@ import { CliLayer, listDeadLetters, replayDeadLetters } from "./deadLetters.ts"
 /** A command line that parses but does not make sense (exit 64). */
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
-const config = Options.text("config").pipe(
+const configOption = Options.text("config").pipe(
   Options.withAlias("c"),
-  Options.withDefault("channel.config.json"),
-  Options.withDescription("the configuration file (see config/channel.config.schema.json)")
+  Options.withDescription("the configuration file (see config/channel.config.schema.json); default ./channel.config.json")
 )
+const config = Options.optional(configOption)
+
+/** The command line's own root, so that `channel-server --config F <command>` means F too. */
+const rootCommand = Command.make("channel-server", { config })
+
+/** The file a command works on: its own --config, else the one given before the command, else the default. */
+const configFile = (own: Option.Option<string>) =>
+  Effect.map(rootCommand, (root) => Option.getOrElse(Option.orElse(own, () => root.config), () => defaultConfigFile))
+
+const defaultConfigFile = "channel.config.json"
 
 const serveWith = (file: string) =>
   Effect.flatMap(loadConfig(file), (loaded) => Layer.launch(bridge(loaded)).pipe(Effect.provide(loggerFor(loaded.log))))
 
 /** A command that works on the store of the configuration, without serving. */
-const withStore = <A, E>(file: string, effect: Effect.Effect<A, E, any>) =>
-  Effect.flatMap(loadConfig(file), (loaded) =>
+const withStore = <A, E>(own: Option.Option<string>, effect: Effect.Effect<A, E, any>) =>
+  Effect.flatMap(Effect.flatMap(configFile(own), loadConfig), (loaded) =>
     (effect.pipe(Effect.provide(CliLayer), Effect.provide(Layer.succeed(AppConfig, loaded))) as Effect.Effect<A, E>).pipe(
       Effect.provide(loggerFor(loaded.log))
     ))
 
-const serve = Command.make("serve", { config }, ({ config }) => serveWith(config)).pipe(
+const serve = Command.make("serve", { config }, ({ config }) => Effect.flatMap(configFile(config), serveWith)).pipe(
   Command.withDescription("Serve the bridge until SIGTERM or SIGINT (the default command)")
 )
 
 const checkConfig = Command.make("check-config", { config }, ({ config }) =>
-  Effect.flatMap(loadConfig(config), (loaded) =>
-    Console.log(JSON.stringify(loaded, null, 2)).pipe(Effect.zipRight(Console.error(`${config}: valid`))))).pipe(
+  Effect.gen(function*() {
+    const file = yield* configFile(config)
+    const loaded = yield* loadConfig(file)
+    yield* Console.log(JSON.stringify(loaded, null, 2))
+    yield* Console.error(`${file}: valid`)
+  })).pipe(
     Command.withDescription(
       "Validate the configuration, resolve its ${VARS} and print the result with every secret redacted (exit 0, or 78)"
     )
@@ -58,7 +71,8 @@ const replay = Command.make("replay", {
 }, ({ all, config, id }) =>
   Effect.gen(function*() {
     if (all === Option.isSome(id)) return yield* new UsageError({ message: "dead-letters replay takes one id or --all" })
-    yield* withStore(config, replayDeadLetters(Option.getOrElse(id, () => "all" as const)))
+    const replayed = yield* withStore(config, replayDeadLetters(Option.getOrElse(id, () => "all" as const)))
+    if (replayed === 0 && Option.isSome(id)) return yield* new UsageError({ message: `no dead letter has id ${id.value}` })
   })).pipe(
     Command.withDescription("Send dead letters again: one by id, or --all")
   )
@@ -68,7 +82,8 @@ const deadLetters = Command.make("dead-letters").pipe(
   Command.withSubcommands([list, replay])
 )
 
-const root = Command.make("channel-server", { config }, ({ config }) => serveWith(config)).pipe(
+const root = rootCommand.pipe(
+  Command.withHandler(({ config }) => serveWith(Option.getOrElse(config, () => defaultConfigFile))),
   Command.withDescription(`SMS through ClickSend as a custom channel of respond.io and IS-Messenger.
 
 Examples:

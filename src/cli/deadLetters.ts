@@ -41,7 +41,7 @@ export const replayDeadLetters = (which: number | "all") =>
     const store = yield* Store
     const letters = (yield* store.deadLetters()).filter((l) => which === "all" || l.id === which)
     if (letters.length === 0) {
-      yield* Console.log(which === "all" ? "no dead letters" : `no dead letter has id ${which}`)
+      if (which === "all") yield* Console.log("no dead letters")
       return 0
     }
     let replayed = 0

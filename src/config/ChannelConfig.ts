@@ -46,7 +46,13 @@ export const ServerSettings = Schema.Struct({
     description: "A request whose body takes longer is answered 408"
   }),
   metricsToken: Schema.optional(Secret("When set, GET /metrics requires Authorization: Bearer <metricsToken>"))
-})
+}).pipe(
+  Schema.filter((s) =>
+    s.headersTimeoutMs > s.requestTimeoutMs
+      ? { path: ["headersTimeoutMs"], message: "must not be more than server.requestTimeoutMs" }
+      : undefined
+  )
+)
 
 export const LogSettings = Schema.Struct({
   level: withDefault(Schema.Literal("debug", "info", "warning", "error").annotations({

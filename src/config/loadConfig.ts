@@ -23,7 +23,11 @@ export const parseConfig = (
   try {
     json = JSON.parse(text)
   } catch (e) {
-    return fail("(top level)", `not valid JSON (${(e as Error).message})`)
+    // The parser's own message quotes the text near the mistake, which may be a secret: only say where.
+    const at = Number((e as Error).message.match(/position (\d+)/)?.[1] ?? Number.NaN)
+    if (Number.isNaN(at)) return fail("(top level)", "not valid JSON")
+    const before = text.slice(0, at).split("\n")
+    return fail("(top level)", `not valid JSON (line ${before.length}, column ${before.at(-1)!.length + 1})`)
   }
   const expanded = expandEnv(json, env)
   if (Either.isLeft(expanded)) {

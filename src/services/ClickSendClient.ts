@@ -32,7 +32,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
     const attempt = (path: string, body: unknown) =>
       Effect.gen(function*() {
         const response = yield* client.execute(HttpClientRequest.post(path, { body: HttpBody.unsafeJson(body) })).pipe(
-          timed(metrics.clicksendLatency, ({ value }) => ({ path, status: value?.status ?? 0 })),
+          timed(metrics.clicksendLatency, (response) => ({ path, status: response?.status ?? 0 })),
           Effect.mapError(Transient.network)
         )
         const text = yield* response.text.pipe(
@@ -82,13 +82,19 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
         )
       )
 
-    const send = (path: string, body: unknown) =>
-      limits.provider(attempt(path, body)).pipe(
-        retrying(retry.provider, Effect.sync(() => metrics.retries.inc({ target: "clicksend" }))),
+    const send = (path: string, body: unknown) => {
+      let attempts = 0
+      const counted = Effect.suspend(() => {
+        if (attempts++ > 0) metrics.retries.inc({ target: "clicksend" })
+        return attempt(path, body)
+      })
+      return limits.provider(counted).pipe(
+        retrying(retry.provider),
         Effect.catchTag("Transient", (e) =>
           Effect.fail(new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` }))),
         Effect.withSpan(`ClickSend POST ${path}`)
       )
+    }
 
     return {
       sendSms: (request: SmsSendRequest) => send("/sms/send", request),

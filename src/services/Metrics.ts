@@ -1,5 +1,5 @@
 // What the operator can graph: Prometheus metrics kept and formatted by prom-client.
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import * as prom from "prom-client"
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -64,18 +64,18 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
   }
 }) {}
 
-/** Runs `effect` and records how long it took under the labels its outcome gives. */
+/**
+ * Runs `effect` and records how long it took under the labels its result gives (no value when it failed or
+ * was interrupted, a timeout say, which is recorded too).
+ */
 export const timed = <A, E, R>(
   histogram: prom.Histogram<string>,
-  labels: (outcome: { readonly value?: A; readonly error?: E }) => Record<string, string | number>
+  labels: (value: A | undefined) => Record<string, string | number>
 ) =>
 (effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
     const stop = histogram.startTimer()
     return effect.pipe(
-      Effect.tapBoth({
-        onSuccess: (value) => Effect.sync(() => stop(labels({ value }))),
-        onFailure: (error) => Effect.sync(() => stop(labels({ error })))
-      })
+      Effect.onExit((exit) => Effect.sync(() => stop(labels(Exit.isSuccess(exit) ? exit.value : undefined))))
     )
   })

@@ -1,15 +1,16 @@
 // How often calls may start: at most N in any one-second window, per channel webhook and for ClickSend.
-import { Clock, Effect } from "effect"
+import { Clock, Deferred, Effect } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { Metrics } from "./Metrics.ts"
 
 export type Limiter = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
- * At most `limit` calls start in any window of `windowMs`, exactly: a call starts only when the call `limit`
- * starts back is a whole window old. Within that, starts are paced on slots `windowMs / limit` apart, so a
- * backlog goes out evenly rather than in bursts (a burst reaches the other end bunched by queueing, which a
- * window counted there would see); slots keep their ideal times, so timers that fire late do not slow the rate.
+ * At most `limit` calls in any window of `windowMs`, as the other side sees them: a call starts only a whole
+ * window after the call `limit` back has *finished*. A request arrives after it started and before it finished,
+ * so however the network delays them, no window at the other end holds more than `limit` arrivals.
+ * Within that, starts are paced on slots `windowMs / limit` apart, so a backlog goes out evenly rather than in
+ * bursts; slots keep their ideal times, so timers that fire late do not slow the rate.
  * (Effect's RateLimiter offers token-bucket and fixed-window, which both allow up to 2x the limit across a
  * window boundary; the platform counts any one-second window.)
  */
@@ -21,31 +22,37 @@ export const evenlySpaced = (
   Effect.gen(function*() {
     const gate = yield* Effect.makeSemaphore(1)
     const spacing = windowMs / limit
-    const starts: Array<number> = []
+    /** When each of the last `limit` calls finished (pending while it runs), oldest first. */
+    const finishes: Array<Deferred.Deferred<number>> = []
     let slot = 0
-    const admit = gate.withPermits(1)(
+    const sleepUntil = (t: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => (t > now ? Effect.sleep(Math.ceil(t - now)) : Effect.void))
+
+    const admit = (finished: Deferred.Deferred<number>) =>
       Effect.gen(function*() {
-        const windowOpens = starts.length === limit ? starts[0]! + windowMs : 0
-        const wait = Math.max(slot, windowOpens) - (yield* Clock.currentTimeMillis)
-        if (wait > 0) yield* Effect.sleep(Math.ceil(wait))
-        onWait(Math.max(wait, 0))
-        const now = yield* Clock.currentTimeMillis
-        starts.push(now)
-        if (starts.length > limit) starts.shift()
-        // A start more than a slot late (after a quiet spell, say) moves the slots instead of making up for it.
-        slot = Math.max(slot + spacing, now)
+        const asked = yield* Clock.currentTimeMillis
+        yield* gate.withPermits(1)(Effect.gen(function*() {
+          if (finishes.length === limit) yield* sleepUntil((yield* Deferred.await(finishes[0]!)) + windowMs)
+          yield* sleepUntil(slot)
+          const now = yield* Clock.currentTimeMillis
+          // A start more than a slot late (after a quiet spell, say) moves the slots instead of making up for it.
+          slot = Math.max(slot + spacing, now)
+          if (finishes.length === limit) finishes.shift()
+          finishes.push(finished)
+        }))
+        onWait((yield* Clock.currentTimeMillis) - asked)
       })
-    )
-    return (effect) => Effect.zipRight(admit, effect)
+
+    return (effect) =>
+      Effect.flatMap(Deferred.make<number>(), (finished) =>
+        Effect.zipRight(admit(finished), effect).pipe(
+          // Also when interrupted while waiting: a call that never ran finished at once.
+          Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (t) => Deferred.succeed(finished, t)))
+        ))
   })
 
 const unlimited: Limiter = (effect) => effect
 
-/**
- * The other side counts requests as they arrive; one admitted later may arrive sooner than the one before it by
- * a little network jitter, so our windows are this much longer than a second.
- */
-export const arrivalMarginMs = 50
 
 export class RateLimits extends Effect.Service<RateLimits>()("RateLimits", {
   effect: Effect.gen(function*() {
@@ -56,12 +63,12 @@ export class RateLimits extends Effect.Service<RateLimits>()("RateLimits", {
     for (const channel of config.channels) {
       webhooks.set(
         channel.channelId,
-        yield* evenlySpaced(config.delivery.rateLimitPerSecond, 1000 + arrivalMarginMs, observe(`webhook:${channel.name}`))
+        yield* evenlySpaced(config.delivery.rateLimitPerSecond, 1000, observe(`webhook:${channel.name}`))
       )
     }
     const provider = config.provider.rateLimitPerSecond === undefined
       ? unlimited
-      : yield* evenlySpaced(config.provider.rateLimitPerSecond, 1000 + arrivalMarginMs, observe("clicksend"))
+      : yield* evenlySpaced(config.provider.rateLimitPerSecond, 1000, observe("clicksend"))
     return {
       webhook: (channelId: string): Limiter => webhooks.get(channelId) ?? unlimited,
       provider

@@ -23,7 +23,7 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
           HttpClientRequest.bearerToken(Redacted.value(channel.apiToken))
         )
         const response = yield* client.execute(request).pipe(
-          timed(metrics.webhookLatency, ({ value }) => ({ channel: channel.name, status: value?.status ?? 0 })),
+          timed(metrics.webhookLatency, (response) => ({ channel: channel.name, status: response?.status ?? 0 })),
           Effect.mapError(Transient.network)
         )
         const status = response.status

@@ -100,10 +100,7 @@ export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   })
 }) {}
 
-/** Retries `effect` on the backoff (telling `onRetry` of each retry); the deadline counts from the first attempt. */
-export const retrying = <A, E extends { readonly _tag: string }, R>(backoff: Backoff, onRetry: Effect.Effect<void> = Effect.void) =>
+/** Retries `effect` on the backoff; the deadline counts from the first attempt. */
+export const retrying = <A, E extends { readonly _tag: string }, R>(backoff: Backoff) =>
 (effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(
-    Clock.currentTimeMillis,
-    (startedAt) => Effect.retry(effect, backoffSchedule<E>(backoff, startedAt).pipe(Schedule.tapOutput(() => onRetry)))
-  )
+  Effect.flatMap(Clock.currentTimeMillis, (startedAt) => Effect.retry(effect, backoffSchedule<E>(backoff, startedAt)))
