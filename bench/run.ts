@@ -198,7 +198,7 @@ ${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}
 ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, ${runs} run(s), median (min..max)${quick ? ", --quick" : ""}`)
 }
 
-const supportsBatching = false
+const supportsBatching = true
 
 main().then(
   async () => {

@@ -126,6 +126,34 @@ describe("POST /message", () => {
       for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(10)
     }))
 
+  it.scopedLive("provider.batch: concurrent messages share ClickSend calls; each caller gets its own mId or its own refusal", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ provider: { batch: { maxMessages: 50, windowMs: 50 } }, refuse: { "+61400000000": "INVALID_RECIPIENT" } })
+      const contacts = Array.from({ length: 120 }, (_, i) => (i === 7 ? "+61400000000" : `+6010${String(i).padStart(7, "0")}`))
+      const long = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ")
+      const responses = yield* Effect.forEach(
+        contacts,
+        (contactId, i) => promise(() => h.send({ type: "text", text: i === 3 ? long : `hello ${i}` }, { contactId })),
+        { concurrency: "unbounded" }
+      )
+      expect(h.clicksend.requests.length).toBeLessThanOrEqual(4)
+      const sent = h.clicksend.sentSms()
+      contacts.forEach((contactId, i) => {
+        const response = responses[i]!
+        if (contactId === "+61400000000") {
+          expect(response).toEqual({ status: 422, json: { error: { message: "ClickSend refused the message: INVALID_RECIPIENT" } } })
+          return
+        }
+        expect(response.status).toBe(200)
+        // The mId is the id ClickSend gave this caller's (first) message.
+        expect(sent.find((m) => m.message_id === response.json.mId)!.to).toBe(contactId)
+      })
+      const parts = sent.filter((m) => m.to === contacts[3])
+      expect(parts.length).toBeGreaterThan(1)
+      expect(parts.map((m) => m.body).join("")).toBe(long)
+      expect(responses[3]!.json.mId).toBe(parts[0]!.message_id)
+    }))
+
   it.scopedLive("the token decides the channel: two channels, each with its own token and sender", () =>
     Effect.gen(function*() {
       const h = yield* harness({ twoChannels: true })

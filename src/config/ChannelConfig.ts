@@ -107,7 +107,13 @@ export const ProviderSettings = Schema.Struct({
   }),
   timeoutMs: withDefault(PositiveInt, 10_000),
   retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
-  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to ClickSend" })
+  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to ClickSend" }),
+  batch: Schema.optional(Schema.Struct({
+    maxMessages: withDefault(Int.pipe(Schema.between(1, 1000)), 100),
+    windowMs: withDefault(Int.pipe(Schema.between(1, 1000)), 10)
+  })).annotations({
+    description: "Micro-batching: concurrent outgoing SMS within windowMs go to ClickSend in one call (off when absent)"
+  })
 })
 
 export const Channel = Schema.Struct({

@@ -34,11 +34,11 @@ const remember = (request: OutgoingRequest, mId: string, sent: ReadonlyArray<Sen
   Effect.gen(function*() {
     const store = yield* Store
     if (sent.length > 1) yield* store.recordParts(mId, sent.map((m) => m.message_id ?? ""))
-    yield* store.rememberOutgoing(
-      request.channelId,
-      request.contactId,
-      request.message.type === "quick_reply" ? request.message.replies : undefined
-    )
+    if (!(yield* AppConfig).quickReplies.mapNumbers) return
+    const replies = request.message.type === "quick_reply" ? request.message.replies : undefined
+    // Only a quick reply, or the message after one, changes what a bare number answers: the rest need no write.
+    const latest = replies ? undefined : yield* store.lastOutgoing(request.channelId, request.contactId)
+    if (replies || latest?.quickReplies) yield* store.rememberOutgoing(request.channelId, request.contactId, replies)
   }).pipe(Effect.catchAllCause((cause) => Effect.logError("could not record a sent message", cause)))
 
 export const sendOutgoing = Effect.fn("sendOutgoing")(function*(request: OutgoingRequest, channel: Channel) {

@@ -6,6 +6,7 @@ import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } 
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
 import { Metrics, timed } from "./Metrics.ts"
 import { RateLimits } from "./RateLimits.ts"
+import { batched } from "./smsBatcher.ts"
 import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "./RetryPolicy.ts"
 
 export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>[number]
@@ -13,7 +14,7 @@ export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>
 const decodeEnvelope = Schema.decodeUnknownOption(Schema.parseJson(Envelope))
 
 export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSendClient", {
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const { provider } = yield* AppConfig
     const retry = yield* RetryPolicy
     const limits = yield* RateLimits
@@ -25,7 +26,9 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
           HttpClientRequest.basicAuth(Redacted.value(provider.username), Redacted.value(provider.apiKey)),
           HttpClientRequest.acceptJson
         )
-      )
+      ),
+      // No trace headers to a third party (and no work spent making them).
+      HttpClient.withTracerPropagation(false)
     )
 
     /** One POST: the per-message answers, or why not. Never retries a refusal. */
@@ -96,8 +99,17 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
       )
     }
 
+    const sendSmsNow = (request: SmsSendRequest) => send("/sms/send", request)
+    const sendSms = provider.batch === undefined
+      ? sendSmsNow
+      : yield* batched(
+        (messages) => sendSmsNow({ messages }),
+        provider.batch,
+        () => new UpstreamError({ message: "ClickSend answered a batch with a different number of messages" })
+      ).pipe(Effect.map((viaBatch) => (request: SmsSendRequest) => viaBatch(request.messages)))
+
     return {
-      sendSms: (request: SmsSendRequest) => send("/sms/send", request),
+      sendSms,
       sendMms: (request: MmsSendRequest) => send("/mms/send", request)
     }
   })

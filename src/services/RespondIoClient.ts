@@ -13,7 +13,7 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
   effect: Effect.gen(function*() {
     const { platform } = yield* AppConfig
     const url = webhookUrlOf(platform)
-    const client = yield* HttpClient.HttpClient
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const metrics = yield* Metrics
 
     /** One POST; succeeds once the webhook answered 2xx. Retrying is the delivery worker's business. */
