@@ -41,7 +41,7 @@ const remember = (request: OutgoingRequest, mId: string, sent: ReadonlyArray<Sen
     if (replies || latest?.quickReplies) yield* store.rememberOutgoing(request.channelId, request.contactId, replies)
   }).pipe(Effect.catchAllCause((cause) => Effect.logError("could not record a sent message", cause)))
 
-export const sendOutgoing = Effect.fn("sendOutgoing")(function*(request: OutgoingRequest, channel: Channel) {
+export const sendOutgoing = Effect.fnUntraced(function*(request: OutgoingRequest, channel: Channel) {
   const { provider } = yield* AppConfig
   const clicksend = yield* ClickSendClient
   const plan = planSend(request, { from: channel.from, maxParts: provider.maxParts, mms: provider.mms })

@@ -94,8 +94,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
       return limits.provider(counted).pipe(
         retrying(retry.provider),
         Effect.catchTag("Transient", (e) =>
-          Effect.fail(new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` }))),
-        Effect.withSpan(`ClickSend POST ${path}`)
+          Effect.fail(new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` })))
       )
     }
 
