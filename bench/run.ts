@@ -85,11 +85,15 @@ const verdict = (ok: boolean) => (ok ? "met" : "**missed**")
 const main = async () => {
   const clicksend = (await start([path.join(root, "bench", "fakes.ts"), "clicksend"])).url
   const webhook = (await start([path.join(root, "bench", "fakes.ts"), "webhook"])).url
-  const bridgeEntry = path.join(root, "src", "main.ts")
+  // The bridge as it ships: the single executable (built first); in --quick runs, the source under Node.
+  const executable = path.join(root, "dist", "channel-server")
+  if (!quick) execFileSync(node, [path.join(root, "src", "build", "buildExecutable.ts")], { cwd: root, stdio: "ignore" })
+  const startBridge = (config: string) =>
+    quick ? start([path.join(root, "src", "main.ts"), "--config", config]) : start(["--config", config], {}, executable)
 
   // 1 and 2: outgoing, each server in turn in front of the same fake ClickSend.
   const servers = {
-    bridge: await start([bridgeEntry, "--config", bridgeConfig("out", clicksend, webhook)]),
+    bridge: await startBridge(bridgeConfig("out", clicksend, webhook)),
     floor: await start([path.join(root, "bench", "floor.ts")], { CLICKSEND_URL: `${clicksend}/v3` }),
     express: await start([path.join(root, "bench", "expressServer.ts")], { CLICKSEND_URL: `${clicksend}/v3`, API_TOKEN: token })
   }
@@ -118,7 +122,7 @@ const main = async () => {
   // 6. Broadcast burst: 1,000 concurrent /message.
   for (const [name, extra] of [["unbatched", {}], ["batched", { provider: { plugin: "clicksend", baseUrl: `${clicksend}/v3`, username: "bench", apiKey: "bench-key", pushSecret: secret, batch: { maxMessages: 100, windowMs: 10 } } }]] as const) {
     if (name === "batched" && !supportsBatching) continue
-    const bridge = name === "unbatched" ? servers.bridge : await start([bridgeEntry, "--config", bridgeConfig("batched", clicksend, webhook, extra)])
+    const bridge = name === "unbatched" ? servers.bridge : await startBridge(bridgeConfig("batched", clicksend, webhook, extra))
     const callsAt = [] as Array<number>
     const p99s = [] as Array<number>
     for (let run = 0; run < runs; run++) {
@@ -132,7 +136,7 @@ const main = async () => {
   for (const { proc } of Object.values(servers)) await stop(proc)
 
   // 3. Inbound durable accept.
-  const inbound = await start([bridgeEntry, "--config", bridgeConfig("in", clicksend, webhook)])
+  const inbound = await startBridge(bridgeConfig("in", clicksend, webhook))
   const accepted = [] as Array<number>
   for (let run = 0; run < runs; run++) {
     const sample = await closedLoop(pushTo(inbound.url, `IN${run}`), concurrency, seconds(5))
@@ -147,7 +151,7 @@ const main = async () => {
   let worstWindow = 0
   for (let run = 0; run < runs; run++) {
     await reset(webhook)
-    const drain = await start([bridgeEntry, "--config", bridgeConfig(`drain${run}`, clicksend, webhook, { delivery: { rateLimitPerSecond: limit } })])
+    const drain = await startBridge(bridgeConfig(`drain${run}`, clicksend, webhook, { delivery: { rateLimitPerSecond: limit } }))
     const count = quick ? limit * 2 : limit * 6
     await burst(pushTo(drain.url, `DR${run}`), count)
     for (let i = 0; i < 300 && (await stats(webhook)).calls < count; i++) await new Promise((r) => setTimeout(r, 50))
@@ -159,9 +163,7 @@ const main = async () => {
   row(`4. drain at ${limit}/s: % of the limit`, `${summary(drained, 1)}%, busiest window ${worstWindow}`, "", "", "", ">= 95%, never above the limit", verdict(median(drained) >= 95 && worstWindow <= limit))
 
   // 5. The executable: cold start, memory, size.
-  const executable = path.join(root, "dist", "channel-server")
-  if (!quick) execFileSync(node, [path.join(root, "src", "build", "buildExecutable.ts")], { cwd: root, stdio: "ignore" })
-  if (fs.existsSync(executable) && !quick) {
+  if (!quick) {
     const colds = [] as Array<number>
     let idle = 0
     let loaded = 0
@@ -189,7 +191,7 @@ const main = async () => {
     row("5. executable: RSS idle / under load (MB)", `${idle.toFixed(0)} / ${loaded.toFixed(0)}`, "", "", "", "<= 80 / <= 150", verdict(idle <= 80 && loaded <= 150))
     row("5. executable: file size (MB)", size.toFixed(1), "", "", "", "reported", "")
   }
-  row("(bridge RSS under scenario 1, MB)", bridgeRss.toFixed(0), "", "", "", "", "")
+  row(`(bridge RSS, MB, at the end of scenario 1${quick ? ", from source" : ""})`, bridgeRss.toFixed(0), "", "", "", "", "")
 
   console.log(`| scenario | bridge | floor | express | ratio | target | |
 |---|---|---|---|---|---|---|
