@@ -1,6 +1,9 @@
 // The SQLite store on its own: dedupe, per-contact order, leases, retries, dead letters, split parts.
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, TestClock } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
 import type { NewEvent } from "../src/store/Store.ts"
 
@@ -89,4 +92,18 @@ describe("SqliteStore", () => {
         expect(yield* store.updatePart("UNKNOWN", "sent")).toBeUndefined()
       })
     ))
+})
+
+describe("SqliteStore shutdown", () => {
+  it("closing commits the writes already asked for, and a write asked for later fails instead of hanging", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ccs-close-")), "db")
+    const { close, store } = openSqliteStore(file)
+    const queued = Effect.runPromise(store.accept(event("LAST", "+1")))
+    close()
+    expect(await queued).toBe("accepted")
+    await expect(Effect.runPromise(store.accept(event("LATE", "+1")))).rejects.toThrow(/closed/)
+    const reopened = openSqliteStore(file)
+    expect((await Effect.runPromise(reopened.store.depth())).get("C")).toEqual({ outbox: 1, deadLetters: 0 })
+    reopened.close()
+  })
 })

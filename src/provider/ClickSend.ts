@@ -22,6 +22,7 @@ export type MmsSendRequest = typeof MmsSendRequest.Type
 /** One message of a send answer: rejected messages come back reduced, so only `status` is sure. */
 export const SentMessage = Schema.Struct({
   status: Schema.String,
+  to: Schema.optional(Schema.String),
   message_id: Schema.optional(Schema.String),
   message_parts: Schema.optional(Schema.Union(Schema.Number, Schema.String))
 })

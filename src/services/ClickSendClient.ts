@@ -104,7 +104,12 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
       : yield* batched(
         (messages) => sendSmsNow({ messages }),
         provider.batch,
-        () => new UpstreamError({ message: "ClickSend answered a batch with a different number of messages" })
+        // ClickSend does not promise the order of its answers: each must name the recipient it was sent to.
+        (sent, answer) => answer.to === undefined || answer.to === sent.to,
+        () =>
+          new UpstreamTimeout({
+            message: "ClickSend's answer to a batch does not match what was sent; the messages may have been sent, so they were not sent again"
+          })
       ).pipe(Effect.map((viaBatch) => (request: SmsSendRequest) => viaBatch(request.messages)))
 
     return {

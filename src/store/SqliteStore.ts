@@ -83,11 +83,14 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
   // pushes share one fsync; each write is atomic on its own (a savepoint), and fails alone.
   const queue: Array<{ readonly op: () => unknown; readonly resume: (result: Effect.Effect<any>) => void }> = []
   let scheduled = false
+  let closed = false
   const flush = () => {
     scheduled = false
     const batch = queue.splice(0)
+    if (batch.length === 0) return
     const results: Array<Effect.Effect<unknown>> = []
     try {
+      if (closed) throw new Error("the store is closed")
       db.exec("BEGIN IMMEDIATE")
       for (const { op } of batch) {
         db.exec("SAVEPOINT op")
@@ -102,10 +105,16 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       }
       db.exec("COMMIT")
     } catch (e) {
-      if (db.isTransaction) db.exec("ROLLBACK")
+      try {
+        if (db.isOpen && db.isTransaction) db.exec("ROLLBACK")
+      } catch {
+        // the transaction is gone already; every write of the batch fails below
+      }
       results.splice(0, results.length, ...batch.map(() => Effect.die(e)))
+    } finally {
+      // Every caller hears back, whatever happened: a write is answered only once committed (or failed).
+      batch.forEach(({ resume }, i) => resume(results[i] ?? Effect.die(new Error("the store failed"))))
     }
-    batch.forEach(({ resume }, i) => resume(results[i]!))
   }
   const write = <A>(f: (now: number) => A): Effect.Effect<A> =>
     Effect.flatMap(now, (t) =>
@@ -218,7 +227,13 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       }),
     ping: () => Effect.sync(() => void q.ping.get())
   }
-  return { store, close: () => db.close() }
+  /** Commits what is queued, then closes; a write asked for later fails instead of waiting forever. */
+  const close = () => {
+    flush()
+    closed = true
+    db.close()
+  }
+  return { store, close }
 }
 
 /** The store at `store.path`, open for the life of the layer. */
