@@ -13,21 +13,27 @@ const secret = "crash-test-push-secret-0123"
 
 const startServer = (configFile: string) => startProcess(process.execPath, [main, "--config", configFile])
 
+/** A configuration in a fresh folder (store included) whose webhook is `webhookUrl`; ClickSend is not used. */
+const configFor = (webhookUrl: string, extra: Record<string, unknown> = {}) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-crash-"))
+  const file = path.join(dir, "channel.config.json")
+  fs.writeFileSync(file, JSON.stringify({
+    server: { host: "127.0.0.1", port: 0 },
+    platform: { plugin: "respond.io", webhookUrl: `${webhookUrl}/hook` },
+    provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+    channels: [{ name: "main", channelId: "crash", apiToken: token, numbers: ["+61411111111"] }],
+    store: { path: path.join(dir, "channel.db") },
+    ...extra
+  }))
+  return file
+}
+
 describe("crash", () => {
   it("pushes answered 200 before a SIGKILL are delivered after the restart", async () => {
     // A slow webhook, so that a backlog is waiting in the outbox when the process dies.
     const webhook = await startWebhookSimulator([token])
     webhook.script(...Array(40).fill({ status: 200, body: "OK", delayMs: 50 }))
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-crash-"))
-    const configFile = path.join(dir, "channel.config.json")
-    fs.writeFileSync(configFile, JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
-      channels: [{ name: "main", channelId: "crash", apiToken: token, numbers: ["+61411111111"] }],
-      delivery: { rateLimitPerSecond: 30 },
-      store: { path: path.join(dir, "channel.db") }
-    }))
+    const configFile = configFor(webhook.url, { delivery: { rateLimitPerSecond: 30 } })
     const first = startServer(configFile)
     const answered: Array<string> = []
     try {
@@ -77,15 +83,7 @@ describe("crash", () => {
   it("SIGTERM with a delivery in flight: a push during shutdown is answered or refused, never left hanging; exit 0", async () => {
     const webhook = await startWebhookSimulator([token])
     webhook.script({ status: 200, body: "OK", delayMs: 2000 })
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-term-"))
-    const configFile = path.join(dir, "channel.config.json")
-    fs.writeFileSync(configFile, JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
-      channels: [{ name: "main", channelId: "term", apiToken: token, numbers: ["+61411111111"] }],
-      store: { path: path.join(dir, "channel.db") }
-    }))
+    const configFile = configFor(webhook.url)
     const server = startServer(configFile)
     try {
       const url = await server.url

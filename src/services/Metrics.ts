@@ -8,6 +8,8 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
   sync: () => {
     const registry = new prom.Registry()
     const registers = [registry]
+    const latency = (name: string, help: string, by: string) =>
+      new prom.Histogram({ name, help, labelNames: [by, "status"], buckets: latencyBuckets, registers })
     try {
       prom.collectDefaultMetrics({ register: registry, prefix: "ccs_" })
     } catch {
@@ -21,20 +23,12 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
         labelNames: ["direction", "channel", "outcome"] as const,
         registers
       }),
-      clicksendLatency: new prom.Histogram({
-        name: "ccs_clicksend_request_duration_seconds",
-        help: "Calls to ClickSend, by path and HTTP status (0: no answer)",
-        labelNames: ["path", "status"] as const,
-        buckets: latencyBuckets,
-        registers
-      }),
-      webhookLatency: new prom.Histogram({
-        name: "ccs_webhook_request_duration_seconds",
-        help: "Calls to the platform's webhook, by channel and HTTP status (0: no answer)",
-        labelNames: ["channel", "status"] as const,
-        buckets: latencyBuckets,
-        registers
-      }),
+      clicksendLatency: latency("ccs_clicksend_request_duration_seconds", "Calls to ClickSend, by path and HTTP status (0: no answer)", "path"),
+      webhookLatency: latency(
+        "ccs_webhook_request_duration_seconds",
+        "Calls to the platform's webhook, by channel and HTTP status (0: no answer)",
+        "channel"
+      ),
       retries: new prom.Counter({
         name: "ccs_retries_total",
         help: "Attempts that failed and will be tried again, by target (clicksend, webhook)",
