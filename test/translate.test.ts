@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
 import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
-import { inboundToPayload, receiptToPayload } from "../src/translate/incoming.ts"
+import { inboundToPayload, laterPart, receiptStatus, receiptTimestamp, statusPayload } from "../src/translate/incoming.ts"
 import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
 import { chosenOption, inboundText, quickReplyWindowMs } from "../src/translate/quickReplies.ts"
 import { channelForInbound, decodeRoute, encodeRoute } from "../src/translate/routing.ts"
@@ -79,13 +79,18 @@ describe("outgoing", () => {
 describe("incoming", () => {
   const route = { channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", part: 1, parts: 1 }
   const receipt = (status_code: number, extra: object = {}) => ({ message_id: "M1", status_code, timestamp: 1775012927, ...extra })
+  /** What the flow forwards for a receipt of a message sent whole. */
+  const receiptToPayload = (r: Parameters<typeof receiptStatus>[0], now: number) => {
+    const status = receiptStatus(r)
+    return status._tag === "Skip" ? status : { _tag: "Forward", payload: statusPayload(route, r.message_id, status, receiptTimestamp(r, now)) }
+  }
 
   it.each([
     [200, { value: "sent" }],
     [201, { value: "delivered" }],
     [301, { value: "failed", message: "Number disconnected" }]
   ])("receipt status_code %d -> %j", (code, status) => {
-    const outcome = receiptToPayload(receipt(code, { error_text: "Number disconnected" }), route, 0)
+    const outcome = receiptToPayload(receipt(code, { error_text: "Number disconnected" }), 0)
     expect(outcome).toEqual({
       _tag: "Forward",
       payload: {
@@ -97,20 +102,21 @@ describe("incoming", () => {
   })
 
   it("a failure without error_text takes status_text, then a plain sentence", () => {
-    const withText = receiptToPayload(receipt(301, { status_text: "Undeliverable" }), route, 0)
-    const bare = receiptToPayload(receipt(301), route, 0)
-    expect(withText._tag === "Forward" && withText.payload.events[0]).toMatchObject({ status: { value: "failed", message: "Undeliverable" } })
-    expect(bare._tag === "Forward" && bare.payload.events[0]).toMatchObject({ status: { value: "failed", message: "Delivery failed (status_code 301)" } })
+    const withText = receiptToPayload(receipt(301, { status_text: "Undeliverable" }), 0)
+    const bare = receiptToPayload(receipt(301), 0)
+    expect("payload" in withText && withText.payload.events[0]).toMatchObject({ status: { value: "failed", message: "Undeliverable" } })
+    expect("payload" in bare && bare.payload.events[0]).toMatchObject({ status: { value: "failed", message: "Delivery failed (status_code 301)" } })
   })
 
   it.each([300, 302, 999])("receipt status_code %d is not forwarded", (code) => {
-    expect(receiptToPayload(receipt(code), route, 0)._tag).toBe("Skip")
+    expect(receiptToPayload(receipt(code), 0)._tag).toBe("Skip")
   })
 
   it("a receipt of a later part is not forwarded; with no timestamp, now is used", () => {
-    expect(receiptToPayload(receipt(201), { ...route, part: 2, parts: 3 }, 0)._tag).toBe("Skip")
-    const now = receiptToPayload({ message_id: "M1", status_code: 201 }, route, 1234)
-    expect(now._tag === "Forward" && now.payload.events[0].timestamp).toBe(1234)
+    expect(laterPart({ part: 2, parts: 3 })).toBe("receipt of part 2 of 3")
+    expect(laterPart({ part: 1, parts: 3 })).toBeUndefined()
+    const now = receiptToPayload({ message_id: "M1", status_code: 201 }, 1234)
+    expect(now._tag === "Forward" && "payload" in now && now.payload.events[0].timestamp).toBe(1234)
   })
 
   it("an inbound SMS becomes a message event with the timestamp in milliseconds", () => {

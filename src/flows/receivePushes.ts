@@ -9,7 +9,7 @@ import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { Store } from "../store/Store.ts"
-import { inboundToPayload, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
+import { inboundToPayload, laterPart, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
 import { channelForInbound, decodeRoute } from "../translate/routing.ts"
 import { foldStatus } from "../translate/splitStatus.ts"
@@ -99,9 +99,8 @@ const statusToForward = (receipt: DeliveryReceipt, part: number, parts: number) 
     const recorded = yield* store.updatePart(receipt.message_id, status.value)
     // Parts not recorded (sent before the store kept them): only the first part's id is known to the platform.
     if (!recorded) {
-      return part === 1
-        ? { _tag: "Forward" as const, mId: receipt.message_id, status }
-        : { _tag: "Skip" as const, reason: `receipt of part ${part} of ${parts}` }
+      const skip = laterPart({ part, parts })
+      return skip ? { _tag: "Skip" as const, reason: skip } : { _tag: "Forward" as const, mId: receipt.message_id, status }
     }
     const folded = foldStatus(recorded.statuses)
     if (!folded) return { _tag: "Skip" as const, reason: "no part has a status yet" }

@@ -15,9 +15,6 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", fiel
 export class InvalidPayload extends Schema.TaggedError<InvalidPayload>()("InvalidPayload", fields) {
   readonly status = 400
 }
-export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fields) {
-  readonly status = 404
-}
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", fields) {
   readonly status = 413
 }
@@ -46,7 +43,6 @@ export type ApiError =
   | Unauthorized
   | Forbidden
   | InvalidPayload
-  | NotFound
   | PayloadTooLarge
   | ProviderRefused
   | UpstreamError

@@ -92,4 +92,3 @@ export const WebhookPayload = Schema.Struct({
   contact: Schema.optional(Schema.Struct({ phone: Text(18) }))
 })
 export type WebhookPayload = typeof WebhookPayload.Type
-export type WebhookEvent = WebhookPayload["events"][number]

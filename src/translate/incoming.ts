@@ -18,10 +18,6 @@ export const inboundToPayload = (push: InboundPush, channelId: string, now: numb
   contact: { phone: push.from }
 })
 
-export type ReceiptOutcome =
-  | { readonly _tag: "Forward"; readonly payload: WebhookPayload }
-  | { readonly _tag: "Skip"; readonly reason: string }
-
 const statusOf = (code: number) => {
   switch (code) {
     case 200:
@@ -73,13 +69,11 @@ export const statusPayload = (
   }]
 })
 
-/** A receipt of a message sent whole (one part): its status event, or why there is none. */
-export const receiptToPayload = (receipt: DeliveryReceipt, route: Route, now: number): ReceiptOutcome => {
-  const status = receiptStatus(receipt)
-  if (status._tag === "Skip") return status
-  // The platform knows only the first part's id (the mId we answered); later parts' receipts carry ids it never saw.
-  if (route.part !== 1) return { _tag: "Skip", reason: `receipt of part ${route.part} of ${route.parts}` }
-  return { _tag: "Forward", payload: statusPayload(route, receipt.message_id, status, toMillis(receipt.timestamp, now)) }
-}
+/**
+ * Why a part's own receipt cannot be forwarded as it is, if it cannot: the platform knows only the first part's
+ * id (the mId we answered), so a later part's id must never reach it.
+ */
+export const laterPart = (route: Pick<Route, "part" | "parts">): string | undefined =>
+  route.part === 1 ? undefined : `receipt of part ${route.part} of ${route.parts}`
 
 export const receiptTimestamp = (receipt: DeliveryReceipt, now: number) => toMillis(receipt.timestamp, now)
