@@ -2,9 +2,10 @@
 import { FetchHttpClient, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { createServer, type Server, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { AppConfig, type ChannelConfig, webhookUrlOf } from "./config/ChannelConfig.ts"
 import { Deliveries } from "./delivery/Deliveries.ts"
+import { isMessageRoute, messageHandler } from "./http/message.ts"
 import { app } from "./http/routes.ts"
 import { ClickSendClient } from "./services/ClickSendClient.ts"
 import { Metrics } from "./services/Metrics.ts"
@@ -56,19 +57,24 @@ const serverOptions = ({ server }: ChannelConfig) => ({
 const drainMs = ({ provider }: ChannelConfig) => provider.retry.deadlineMs + provider.timeoutMs + 5_000
 
 /**
- * Serves the app. On shutdown, first stops accepting connections and lets the requests in flight finish
- * (the handler is still there to answer them), and only then lets go of the handler.
+ * Serves POST /message with its own handler and everything else with the app. On shutdown, first stops accepting
+ * connections and lets the requests in flight finish (the handlers are still there to answer them), and only
+ * then lets go of the handlers.
  */
 const serveAndDrain = (node: () => Server, drainForMs: number) =>
   Layer.scopedDiscard(Effect.gen(function*() {
-    yield* HttpServer.serveEffect(app)
+    const router = yield* NodeHttpServer.makeHandler(app)
+    const message = yield* messageHandler
     const server = node()
     let inFlight = 0
-    const count = (_: unknown, response: ServerResponse) => {
+    const done = () => inFlight--
+    const handle = (request: IncomingMessage, response: ServerResponse) => {
       inFlight++
-      response.once("close", () => inFlight--)
+      if (isMessageRoute(request)) return message(request, response, done)
+      response.once("close", done)
+      router(request, response)
     }
-    server.on("request", count)
+    server.on("request", handle)
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
         server.close()
@@ -77,7 +83,7 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
           await new Promise((resolve) => setTimeout(resolve, 10))
         }
         server.closeAllConnections()
-        server.off("request", count)
+        server.off("request", handle)
       })
     )
   }))

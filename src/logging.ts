@@ -1,5 +1,6 @@
 // The operator's logs: one JSON object per line (or pretty for a terminal), phone numbers masked but at debug.
 import { HashMap, Layer, Logger, LogLevel } from "effect"
+import { setImmediate } from "node:timers"
 import type { ChannelConfig } from "./config/ChannelConfig.ts"
 
 /** "+60177872890" -> "+6017****890": enough to tell numbers apart, not enough to call one. */
@@ -28,9 +29,34 @@ export const withMaskedPhones = <O>(logger: Logger.Logger<unknown, O>) =>
     annotations: HashMap.map(options.annotations, (value) => (typeof value === "string" ? maskPhones(value) : value))
   }))
 
-/** The logger the configuration asks for, in place of Effect's default one. */
-export const loggerFor = (log: ChannelConfig["log"]): Layer.Layer<never> => {
-  const printed = log.format === "json" ? Logger.withConsoleLog(Logger.jsonLogger) : Logger.prettyLogger()
+/**
+ * Writes lines to stdout once per turn of the event loop rather than one write each: stdout to a pipe or a file
+ * is a blocking write in Node, and a write per line cost a fifth of the server's time under load
+ * (BENCHMARKS.md). What is pending is written when the process exits.
+ */
+let stdoutLine: ((line: string) => void) | undefined
+const stdoutLines = () => (stdoutLine ??= lineWriter())
+const lineWriter = () => {
+  let pending: Array<string> = []
+  const flush = () => {
+    if (pending.length === 0) return
+    const text = `${pending.join("\n")}\n`
+    pending = []
+    process.stdout.write(text)
+  }
+  process.once("exit", flush)
+  return (line: string) => {
+    if (pending.push(line) === 1) setImmediate(flush)
+  }
+}
+
+/**
+ * The logger the configuration asks for, in place of Effect's default one. JSON lines are written as they come,
+ * or, for the server, `batched` once per turn of the event loop (a command's own output stays in order with them).
+ */
+export const loggerFor = (log: ChannelConfig["log"], write: "at once" | "batched" = "at once"): Layer.Layer<never> => {
+  const json = write === "batched" ? Logger.map(Logger.jsonLogger, stdoutLines()) : Logger.withConsoleLog(Logger.jsonLogger)
+  const printed = log.format === "json" ? json : Logger.prettyLogger()
   return Layer.merge(
     Logger.replace(Logger.defaultLogger, log.level === "debug" ? printed : withMaskedPhones(printed)),
     Logger.minimumLogLevel(levels[log.level])

@@ -302,6 +302,24 @@ describe("POST /message", () => {
         expect(h.clicksend.requests.map((r) => JSON.parse(r.body).messages[0].body)).toEqual(["once only", "once only too"])
       }))
 
+    it.scopedLive("provider.maxConnections bounds the connections to ClickSend: a call waiting for one is sent once one is free", () =>
+      Effect.gen(function*() {
+        const h = yield* harness({ provider: { timeoutMs: 300, maxConnections: 1 } })
+        h.clicksend.script({ status: 200, delayMs: 800, body: { http_code: 200, response_code: "SUCCESS", data: { messages: [] } } })
+        const [held, waiting] = yield* promise(() =>
+          Promise.all([
+            h.send({ type: "text", text: "holds the only connection" }),
+            new Promise((r) => setTimeout(r, 50)).then(() => h.send({ type: "text", text: "waits for it" }))
+          ])
+        )
+        expect(held.status).toBe(504)
+        expect(waiting.status).toBe(200)
+        const [first, second] = h.clicksend.requests
+        expect(h.clicksend.requests.map((r) => JSON.parse(r.body).messages[0].body)).toEqual(["holds the only connection", "waits for it"])
+        // The second reached ClickSend only when the first one's connection was given up, at its timeout.
+        expect(second!.at - first!.at).toBeGreaterThanOrEqual(250)
+      }))
+
     it.scopedLive("503 when ClickSend does not answer at all", () =>
       Effect.gen(function*() {
         const closed = yield* promise(() => freePort())

@@ -28,7 +28,7 @@ const configFile = (own: Option.Option<string>) =>
 const defaultConfigFile = "channel.config.json"
 
 const serveWith = (file: string) =>
-  Effect.flatMap(loadConfig(file), (loaded) => Layer.launch(bridge(loaded)).pipe(Effect.provide(loggerFor(loaded.log))))
+  Effect.flatMap(loadConfig(file), (loaded) => Layer.launch(bridge(loaded)).pipe(Effect.provide(loggerFor(loaded.log, "batched"))))
 
 /** A command that works on the store of the configuration, without serving. */
 const withStore = <A, E>(own: Option.Option<string>, effect: Effect.Effect<A, E, any>) =>

@@ -106,6 +106,9 @@ export const ProviderSettings = Schema.Struct({
     description: "Send image attachments as MMS (falls back to SMS with a link when ClickSend refuses)"
   }),
   timeoutMs: withDefault(PositiveInt, 10_000),
+  maxConnections: withDefault(PositiveInt, 64).annotations({
+    description: "Most connections open to ClickSend at once (kept alive); further calls wait for a free one"
+  }),
   retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
   rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to ClickSend" }),
   batch: Schema.optional(Schema.Struct({

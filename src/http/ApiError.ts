@@ -48,3 +48,11 @@ export type ApiError =
   | UpstreamError
   | UpstreamUnavailable
   | UpstreamTimeout
+
+/** What a caller gets for an error: its status, `{"error":{"message"}}`, and after a 413 a closed connection. */
+export const errorAnswer = (status: number, message: string) => ({
+  status,
+  body: { error: { message } },
+  // The rest of a body too large is not read: the connection closes after the answer.
+  headers: status === 413 ? { connection: "close" } : {}
+})

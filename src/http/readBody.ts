@@ -2,17 +2,17 @@
 import type { HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect } from "effect"
+import type { IncomingMessage } from "node:http"
 import { InvalidPayload, PayloadTooLarge } from "./ApiError.ts"
 
 const tooLarge = (max: number) => new PayloadTooLarge({ message: `body: at most ${max} bytes` })
 
 /**
- * The body as text, refused with 413 as soon as it passes `maxBytes`, whether or not it declared its length.
- * (The platform's own limit destroys the socket, so the caller would never see the 413.)
+ * The body of a node:http request as text, refused with 413 as soon as it passes `maxBytes`, whether or not it
+ * declared its length. (The platform's own limit destroys the socket, so the caller would never see the 413.)
  */
-export const readText = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) => {
-  if (Number(request.headers["content-length"]) > maxBytes) return Effect.fail(tooLarge(maxBytes))
-  const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+export const readIncoming = (incoming: IncomingMessage, maxBytes: number) => {
+  if (Number(incoming.headers["content-length"]) > maxBytes) return Effect.fail(tooLarge(maxBytes))
   return Effect.async<string, PayloadTooLarge | InvalidPayload>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
@@ -24,7 +24,7 @@ export const readText = (request: HttpServerRequest.HttpServerRequest, maxBytes:
     }
     const onEnd = () => {
       cleanup()
-      resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
     }
     const onError = () => {
       cleanup()
@@ -38,6 +38,10 @@ export const readText = (request: HttpServerRequest.HttpServerRequest, maxBytes:
   })
 }
 
+/** The same, for a request served by @effect/platform. */
+export const readText = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
+  readIncoming(NodeHttpServerRequest.toIncomingMessage(request), maxBytes)
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
@@ -47,8 +51,8 @@ const parseJson = (text: string) =>
     catch: () => new InvalidPayload({ message: "body: must be valid JSON" })
   })
 
-export const readJson = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
-  readText(request, maxBytes).pipe(Effect.flatMap(parseJson))
+export const readJson = (incoming: IncomingMessage, maxBytes: number) =>
+  readIncoming(incoming, maxBytes).pipe(Effect.flatMap(parseJson))
 
 export type PushFields = Record<string, string | number | boolean | null>
 

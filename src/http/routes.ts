@@ -1,49 +1,21 @@
-// The HTTP surface: the platform's /message, ClickSend's pushes, health; every error as {"error":{"message"}}.
+// The HTTP surface but /message (see message.ts): ClickSend's pushes, health, metrics; every error as {"error":{"message"}}.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
-import { sendOutgoing } from "../flows/sendOutgoing.ts"
-import { Codecs } from "../services/Codecs.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type ChannelDepth, Store } from "../store/Store.ts"
-import { type ApiError, Forbidden } from "./ApiError.ts"
-import { type PushFields, readJson, readPushFields } from "./readBody.ts"
+import { type ApiError, errorAnswer } from "./ApiError.ts"
+import { type PushFields, readPushFields } from "./readBody.ts"
 
-export const errorResponse = (status: number, message: string) =>
-  HttpServerResponse.unsafeJson({ error: { message } }, { status })
+export const errorResponse = (status: number, message: string) => {
+  const { body, headers } = errorAnswer(status, message)
+  return HttpServerResponse.unsafeJson(body, { status, headers })
+}
 
-const respondWithError = (error: ApiError) =>
-  Effect.succeed(
-    error.status === 413
-      // The rest of the body is not read: the connection closes after the answer.
-      ? HttpServerResponse.unsafeJson({ error: { message: error.message } }, { status: 413, headers: { connection: "close" } })
-      : errorResponse(error.status, error.message)
-  )
-
-const message = Effect.gen(function*() {
-  const request = yield* HttpServerRequest.HttpServerRequest
-  const { server } = yield* AppConfig
-  // The token is checked before the body is even read.
-  const channel = yield* (yield* TokenCheck).channelFor(request.headers.authorization)
-  const outgoing = yield* (yield* Codecs).outgoingRequest(yield* readJson(request, server.maxBodyBytes))
-  if (outgoing.channelId !== channel.channelId) {
-    return yield* new Forbidden({ message: "channelId: does not belong to this API token" })
-  }
-  const log = { channel: channel.name, direction: "out", type: outgoing.message.type }
-  const metrics = yield* Metrics
-  const mId = yield* sendOutgoing(outgoing, channel).pipe(
-    Effect.tapError((e) => Effect.logWarning("outgoing message not sent").pipe(
-      Effect.annotateLogs({ ...log, outcome: e._tag, reason: e.message }),
-      Effect.zipRight(Effect.sync(() => metrics.messages.inc({ direction: "out", channel: channel.name, outcome: e._tag })))
-    ))
-  )
-  metrics.messages.inc({ direction: "out", channel: channel.name, outcome: "sent" })
-  yield* Effect.logInfo("outgoing message sent").pipe(Effect.annotateLogs({ ...log, mId, outcome: "sent" }))
-  return HttpServerResponse.unsafeJson({ mId })
-})
+const respondWithError = (error: ApiError) => Effect.succeed(errorResponse(error.status, error.message))
 
 const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, E, R>) =>
   Effect.gen(function*() {
@@ -96,7 +68,6 @@ const inbound = push(receiveInbound)
 const receipt = push(receiveReceipt)
 
 export const router = HttpRouter.empty.pipe(
-  HttpRouter.post("/message", message),
   HttpRouter.post("/clicksend/push_message", inbound),
   HttpRouter.get("/clicksend/push_message", inbound),
   HttpRouter.post("/clicksend/delivery_receipt", receipt),
@@ -110,13 +81,8 @@ export const router = HttpRouter.empty.pipe(
 export const app = router.pipe(
   Effect.catchTags({
     Unauthorized: respondWithError,
-    Forbidden: respondWithError,
     InvalidPayload: respondWithError,
     PayloadTooLarge: respondWithError,
-    ProviderRefused: respondWithError,
-    UpstreamError: respondWithError,
-    UpstreamUnavailable: respondWithError,
-    UpstreamTimeout: respondWithError,
     RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
   }),
   Effect.catchAllCause((cause) =>

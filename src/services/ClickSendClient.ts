@@ -3,6 +3,7 @@ import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../http/ApiError.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
+import { keepAlivePost, NoAnswerInTime } from "./keepAlivePost.ts"
 import { Metrics, timed } from "./Metrics.ts"
 import { RateLimits } from "./RateLimits.ts"
 import { batched } from "./smsBatcher.ts"
@@ -23,17 +24,18 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
       "content-type": "application/json",
       accept: "application/json"
     }
-    /**
-     * One POST with the runtime's own fetch: on the hot path of /message, @effect/platform's HttpClient cost a
-     * fifth of the throughput (BENCHMARKS.md). Interruption (the timeout) aborts the request.
-     */
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() => keepAlivePost(provider.baseUrl, provider.maxConnections, provider.timeoutMs)),
+      (pool) => Effect.sync(pool.close)
+    )
+    /** One POST within provider.timeoutMs; interruption aborts the request. */
     const post = (path: string, body: unknown) =>
       Effect.tryPromise({
-        try: async (signal) => {
-          const response = await fetch(`${provider.baseUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal })
-          return { status: response.status, retryAfter: response.headers.get("retry-after") ?? undefined, text: await response.text() }
-        },
-        catch: (cause) => Transient.network({ cause })
+        try: (signal) => pool.post(path, headers, JSON.stringify(body), signal),
+        catch: (cause) =>
+          cause instanceof NoAnswerInTime
+            ? new Transient({ reason: cause.message, mayHaveArrived: cause.sent })
+            : Transient.network({ cause })
       })
 
     /** One POST: the per-message answers, or why not. Never retries a refusal. */
@@ -71,10 +73,6 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
         }
         return messages
       }).pipe(
-        Effect.timeoutFail({
-          duration: provider.timeoutMs,
-          onTimeout: () => new Transient({ reason: `no answer within ${provider.timeoutMs} ms`, mayHaveArrived: true })
-        }),
         // ClickSend has no idempotency key: a request that may have arrived is never sent again (no double SMS).
         Effect.catchIf(
           (e) => e._tag === "Transient" && e.mayHaveArrived === true,

@@ -1,0 +1,70 @@
+// POST /message, the platform's outgoing messages: served on node:http directly, as it is the hot path of a broadcast.
+import { Cause, Effect, Exit, Runtime } from "effect"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { AppConfig } from "../config/ChannelConfig.ts"
+import { sendOutgoing } from "../flows/sendOutgoing.ts"
+import { Codecs } from "../services/Codecs.ts"
+import { Metrics } from "../services/Metrics.ts"
+import { TokenCheck } from "../services/TokenCheck.ts"
+import { type ApiError, errorAnswer, Forbidden } from "./ApiError.ts"
+import { readJson } from "./readBody.ts"
+
+/** Whether a request is for this route; any other method on the path goes to the router (and its 404). */
+export const isMessageRoute = (request: IncomingMessage) =>
+  request.method === "POST" && (request.url === "/message" || request.url?.startsWith("/message?") === true)
+
+const send = Effect.fnUntraced(function*(request: IncomingMessage) {
+  const { server } = yield* AppConfig
+  // The token is checked before the body is even read.
+  const channel = yield* (yield* TokenCheck).channelFor(request.headers.authorization)
+  const outgoing = yield* (yield* Codecs).outgoingRequest(yield* readJson(request, server.maxBodyBytes))
+  if (outgoing.channelId !== channel.channelId) {
+    return yield* new Forbidden({ message: "channelId: does not belong to this API token" })
+  }
+  const log = { channel: channel.name, direction: "out", type: outgoing.message.type }
+  const metrics = yield* Metrics
+  const mId = yield* sendOutgoing(outgoing, channel).pipe(
+    Effect.tapError((e) =>
+      Effect.logWarning("outgoing message not sent").pipe(
+        Effect.annotateLogs({ ...log, outcome: e._tag, reason: e.message }),
+        Effect.zipRight(Effect.sync(() => metrics.messages.inc({ direction: "out", channel: channel.name, outcome: e._tag })))
+      )
+    )
+  )
+  metrics.messages.inc({ direction: "out", channel: channel.name, outcome: "sent" })
+  yield* Effect.logInfo("outgoing message sent").pipe(Effect.annotateLogs({ ...log, mId, outcome: "sent" }))
+  return mId
+})
+
+const answer = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const text = JSON.stringify(body)
+  response.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+  response.end(text)
+}
+
+/**
+ * The route's node:http handler, running `send` on the bridge's runtime: the mId, or the error's own status and
+ * `{"error":{"message"}}`, or 500 with no detail for a defect (logged). A caller that goes away does not stop a
+ * send under way (ClickSend may already have it); `done` is called once the send is over, for the shutdown drain.
+ */
+export const messageHandler = Effect.map(
+  Effect.runtime<AppConfig | TokenCheck | Codecs | Metrics | Effect.Effect.Context<ReturnType<typeof sendOutgoing>>>(),
+  (runtime) => {
+    const run = Runtime.runCallback(runtime)
+    const logDefect = (cause: Cause.Cause<unknown>) => run(Effect.logError("request failed unexpectedly", cause))
+    return (request: IncomingMessage, response: ServerResponse, done: () => void) =>
+      run(send(request), {
+        onExit: (exit: Exit.Exit<string, ApiError>) => {
+          done()
+          if (response.writableEnded || response.destroyed) return
+          if (Exit.isSuccess(exit)) return answer(response, 200, { mId: exit.value })
+          const failure = Cause.failureOption(exit.cause)
+          if (failure._tag === "None") logDefect(exit.cause)
+          const { body, headers, status } = failure._tag === "Some"
+            ? errorAnswer(failure.value.status, failure.value.message)
+            : errorAnswer(500, "internal error")
+          answer(response, status, body, headers)
+        }
+      })
+  }
+)

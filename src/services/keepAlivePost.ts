@@ -1,0 +1,76 @@
+// POSTs to one origin over a bounded pool of kept-alive connections (node:http / node:https, no fetch).
+import * as http from "node:http"
+import * as https from "node:https"
+
+export interface PostAnswer {
+  readonly status: number
+  readonly retryAfter: string | undefined
+  readonly text: string
+}
+
+export type Post = (
+  path: string,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  signal: AbortSignal
+) => Promise<PostAnswer>
+
+/** No answer within the time allowed; `sent`: the request had a connection, so the server may have it. */
+export class NoAnswerInTime extends Error {
+  readonly sent: boolean
+  constructor(timeoutMs: number, sent: boolean) {
+    super(`no answer within ${timeoutMs} ms`)
+    this.sent = sent
+  }
+}
+
+/**
+ * A poster for `base` (its path is the prefix of every call's path). At most `maxConnections` sockets are open
+ * at once; further requests wait for a free one. A call not answered within `timeoutMs`, waiting included, is
+ * aborted and fails with NoAnswerInTime (a timer here rather than an Effect timeout, which forks two fibers per
+ * call on the hot path). Idle sockets close after a few seconds (sooner if the server's
+ * Keep-Alive header asks), so a reused socket is rarely one the server has just closed. On the hot path this is
+ * about twice as fast as the runtime's fetch (BENCHMARKS.md).
+ */
+export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: number): { readonly post: Post; readonly close: () => void } => {
+  const url = new URL(base)
+  const secure = url.protocol === "https:"
+  const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: maxConnections, timeout: 4_000 })
+  const request = secure ? https.request : http.request
+  const prefix = url.pathname.replace(/\/$/, "")
+  const post: Post = (path, headers, body, signal) =>
+    new Promise((resolve, reject) => {
+      const fail = (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+      const outgoing = request({
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: url.port,
+        path: `${prefix}${path}`,
+        method: "POST",
+        agent,
+        signal,
+        headers: { ...headers, "content-length": Buffer.byteLength(body) }
+      }, (response) => {
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("error", fail)
+        response.on("end", () => {
+          clearTimeout(timer)
+          const retryAfter = response.headers["retry-after"]
+          resolve({ status: response.statusCode ?? 0, retryAfter, text: Buffer.concat(chunks).toString("utf8") })
+        })
+      })
+      let sent = false
+      outgoing.once("socket", () => (sent = true))
+      const timer = setTimeout(() => {
+        reject(new NoAnswerInTime(timeoutMs, sent))
+        outgoing.destroy()
+      }, timeoutMs)
+      outgoing.on("error", fail)
+      outgoing.end(body)
+    })
+  return { post, close: () => agent.destroy() }
+}
