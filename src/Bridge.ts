@@ -1,5 +1,5 @@
 // The whole bridge as one layer: configuration, store, services, delivery workers, and the HTTP server.
-import { FetchHttpClient, HttpServer } from "@effect/platform"
+import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
@@ -18,7 +18,7 @@ import { SqliteStoreLive } from "./store/SqliteStore.ts"
 
 /** What the services stand on; tests give it another RetryPolicy (a faster one). */
 export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppConfig> = RetryPolicy.Default) =>
-  Layer.mergeAll(retryPolicy, RateLimits.Default, FetchHttpClient.layer).pipe(Layer.provideMerge(Metrics.Default))
+  Layer.mergeAll(retryPolicy, RateLimits.Default).pipe(Layer.provideMerge(Metrics.Default))
 
 export const Infrastructure = infrastructure()
 

@@ -1,6 +1,6 @@
 // `npm run build`: the bundle (dist/channel-server.mjs, for Node or Deno) and the single executable
 // dist/channel-server, made with Node's single-executable applications support from the pinned Node 24.
-import { build, type BuildOptions } from "esbuild"
+import { build, type BuildOptions, type Plugin } from "esbuild"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -13,13 +13,30 @@ const entry = path.join(root, "src", "main.ts")
 /** The sentinel Node's binary carries for SEA (from Node's documentation of single-executable applications). */
 const seaFuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
 
+/**
+ * @effect/platform-node imports the npm undici for its HttpClient, which the bridge does not use (ClickSend and
+ * the webhook are called over node:http); loading it touches globalThis.Headers, which loads Node's own undici
+ * too. Left out, the executable starts with about 5 MB less (BENCHMARKS.md).
+ */
+const withoutUndici: Plugin = {
+  name: "without-undici",
+  setup: (build) => {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "without-undici" }))
+    build.onLoad({ filter: /.*/, namespace: "without-undici" }, () => ({ contents: "export default {}", loader: "js" }))
+  }
+}
+
 const common: BuildOptions = {
   entryPoints: [entry],
   bundle: true,
   platform: "node",
   target: "node24",
   legalComments: "none",
-  logLevel: "warning"
+  logLevel: "warning",
+  // Minified code takes less memory once loaded (8 MB in the executable, BENCHMARKS.md). Names are not kept:
+  // keeping them gave it back.
+  minify: true,
+  plugins: [withoutUndici]
 }
 
 export const buildBundles = async () => {
@@ -35,6 +52,13 @@ export const buildBundles = async () => {
   await build({ ...common, format: "cjs", outfile: path.join(dist, "channel-server.cjs") })
 }
 
+/**
+ * A smaller young generation, and an old generation collected once it grew by 30% rather than by V8's default
+ * factor, keep the resident size down under steady load (BENCHMARKS.md). No cap: a hard --max-old-space-size would
+ * turn a large enough burst into a crash.
+ */
+const v8Flags = ["--max-semi-space-size=2", "--heap-growing-percent=30"]
+
 export const buildExecutable = async () => {
   const blob = path.join(dist, "channel-server.blob")
   const seaConfig = path.join(dist, "sea-config.json")
@@ -43,11 +67,10 @@ export const buildExecutable = async () => {
     output: blob,
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
-    // A smaller young generation keeps the resident size down under steady load (see BENCHMARKS.md). The old
-    // space is not capped: a burst of a thousand concurrent requests needs room for a moment.
-    execArgv: ["--max-semi-space-size=2"]
+    execArgv: v8Flags
   }))
-  execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" })
+  // The code cache is made under the flags the executable runs with: V8 throws a cache made under others away.
+  execFileSync(process.execPath, [...v8Flags, "--experimental-sea-config", seaConfig], { stdio: "inherit" })
   const executable = path.join(dist, "channel-server")
   fs.rmSync(executable, { force: true })
   fs.copyFileSync(process.execPath, executable)

@@ -3,7 +3,7 @@ import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../http/ApiError.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
-import { keepAlivePost, NoAnswerInTime } from "./keepAlivePost.ts"
+import { keepAlivePool } from "./keepAlivePost.ts"
 import { Metrics, timed } from "./Metrics.ts"
 import { RateLimits } from "./RateLimits.ts"
 import { batched } from "./smsBatcher.ts"
@@ -24,19 +24,8 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
       "content-type": "application/json",
       accept: "application/json"
     }
-    const pool = yield* Effect.acquireRelease(
-      Effect.sync(() => keepAlivePost(provider.baseUrl, provider.maxConnections, provider.timeoutMs)),
-      (pool) => Effect.sync(pool.close)
-    )
-    /** One POST within provider.timeoutMs; interruption aborts the request. */
-    const post = (path: string, body: unknown) =>
-      Effect.tryPromise({
-        try: (signal) => pool.post(path, headers, JSON.stringify(body), signal),
-        catch: (cause) =>
-          cause instanceof NoAnswerInTime
-            ? new Transient({ reason: cause.message, mayHaveArrived: cause.sent })
-            : Transient.network({ cause })
-      })
+    const pool = yield* keepAlivePool(provider.baseUrl, provider.maxConnections, provider.timeoutMs)
+    const post = (path: string, body: unknown) => pool(path, headers, JSON.stringify(body))
 
     /** One POST: the per-message answers, or why not. Never retries a refusal. */
     const attempt = (path: string, body: unknown) =>

@@ -1,0 +1,59 @@
+// The kept-alive poster: where a call goes, what it gets back, and what a timeout says about the request.
+import { afterEach, describe, expect, it } from "vitest"
+import { type HttpFake, startHttpFake } from "../src/simulators/httpFake.ts"
+import { keepAlivePost, NoAnswerInTime } from "../src/services/keepAlivePost.ts"
+
+const fakes: Array<HttpFake> = []
+const closers: Array<() => void> = []
+const fake = async () => {
+  const f = await startHttpFake(() => ({ status: 201, body: { ok: true }, headers: { "retry-after": "7" } }))
+  fakes.push(f)
+  return f
+}
+const pool = (base: string, maxConnections = 8, timeoutMs = 2_000) => {
+  const p = keepAlivePost(base, maxConnections, timeoutMs)
+  closers.push(p.close)
+  return p.post
+}
+const signal = () => new AbortController().signal
+
+afterEach(async () => {
+  for (const close of closers.splice(0)) close()
+  for (const f of fakes.splice(0)) await f.close()
+})
+
+describe("keepAlivePost", () => {
+  it("joins the base's path with the call's, keeps a trailing slash and the query, and sends the body and headers", async () => {
+    const f = await fake()
+    const answer = await pool(`${f.url}/v3/`)("/sms/send", { "content-type": "application/json" }, "{\"a\":\"é\"}", signal())
+    await pool(`${f.url}/custom/channel/webhook/?tenant=7`)("", {}, "x", signal())
+    expect(answer).toEqual({ status: 201, retryAfter: "7", text: "{\"ok\":true}" })
+    expect(f.requests.map((r) => `${r.method} ${r.path}?${r.query}`)).toEqual([
+      "POST /v3/sms/send?",
+      "POST /custom/channel/webhook/?tenant=7"
+    ])
+    expect(f.requests[0]!.body).toBe("{\"a\":\"é\"}")
+    expect(f.requests[0]!.headers["content-length"]).toBe(String(Buffer.byteLength("{\"a\":\"é\"}")))
+  })
+
+  it("a call not answered in time fails with NoAnswerInTime, marked sent: the server has it and may act on it", async () => {
+    const f = await fake()
+    f.script({ status: 200, delayMs: 600 })
+    const error = await pool(f.url, 1, 200)("/a", {}, "held", signal()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NoAnswerInTime)
+    expect((error as NoAnswerInTime).sent).toBe(true)
+    expect((error as NoAnswerInTime).message).toBe("no answer within 200 ms")
+    expect(f.requests.map((r) => r.body)).toEqual(["held"])
+  })
+
+  it("an aborted call fails and sends nothing more", async () => {
+    const f = await fake()
+    f.script({ status: 200, delayMs: 300 })
+    const controller = new AbortController()
+    const call = pool(f.url)("/a", {}, "x", controller.signal).catch((e: unknown) => e)
+    setTimeout(() => controller.abort(), 50)
+    const error = await call
+    expect((error as Error).name).toBe("AbortError")
+    expect(f.requests.length).toBeLessThanOrEqual(1)
+  })
+})
