@@ -100,11 +100,13 @@ const main = async () => {
   const concurrency = 32
   const throughput: Record<string, Array<number>> = { bridge: [], floor: [], express: [] }
   const p99: Record<string, Array<number>> = { bridge: [], floor: [], express: [] }
-  let bridgeRss = 0
+  // Resident size of each server before any request, and its peak under scenario 1: the reference for target 5.
+  const idleRss: Record<string, number> = Object.fromEntries(Object.entries(servers).map(([name, { proc }]) => [name, rssMb(proc.child.pid!)]))
+  const loadedRss: Record<string, number> = { bridge: 0, floor: 0, express: 0 }
   for (let run = 0; run < runs; run++) {
     for (const [name, { url, proc }] of Object.entries(servers)) {
       await closedLoop(sendTo(url), 8, seconds(1) / 2) // warm up
-      const rss = setInterval(() => name === "bridge" && (bridgeRss = Math.max(bridgeRss, rssMb(proc.child.pid!))), 100)
+      const rss = setInterval(() => (loadedRss[name] = Math.max(loadedRss[name]!, rssMb(proc.child.pid!))), 100)
       const sample = await closedLoop(sendTo(url), concurrency, seconds(5))
       clearInterval(rss)
       throughput[name]!.push((sample.ok / sample.elapsedMs) * 1000)
@@ -191,7 +193,8 @@ const main = async () => {
     row("5. executable: RSS idle / under load (MB)", `${idle.toFixed(0)} / ${loaded.toFixed(0)}`, "", "", "", "<= 80 / <= 150", verdict(idle <= 80 && loaded <= 150))
     row("5. executable: file size (MB)", size.toFixed(1), "", "", "", "reported", "")
   }
-  row(`(bridge RSS, MB, at the end of scenario 1${quick ? ", from source" : ""})`, bridgeRss.toFixed(0), "", "", "", "", "")
+  const rssOf = (name: string) => `${idleRss[name]!.toFixed(0)} / ${loadedRss[name]!.toFixed(0)}`
+  row(`RSS idle / peak under scenario 1 (MB)${quick ? ", bridge from source" : ""}`, rssOf("bridge"), rssOf("floor"), rssOf("express"), "", "", "")
 
   console.log(`| scenario | bridge | floor | express | ratio | target | |
 |---|---|---|---|---|---|---|

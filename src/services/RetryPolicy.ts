@@ -100,7 +100,21 @@ export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   })
 }) {}
 
-/** Retries `effect` on the backoff; the deadline counts from the first attempt. */
+/**
+ * Retries `effect` on the backoff; the deadline counts from the first attempt. The schedule is only built once an
+ * attempt failed (the first failure is replayed into it, so its delay and Retry-After count): most calls succeed
+ * at once, and on the hot path of /message building it for each of them showed in the profile.
+ */
 export const retrying = <A, E extends { readonly _tag: string }, R>(backoff: Backoff) =>
 (effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Clock.currentTimeMillis, (startedAt) => Effect.retry(effect, backoffSchedule<E>(backoff, startedAt)))
+  Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+    Effect.catchIf(effect, (e) => e._tag === "Transient", (first) => {
+      let replay: E | undefined = first
+      const again = Effect.suspend(() => {
+        if (replay === undefined) return effect
+        const e = replay
+        replay = undefined
+        return Effect.fail(e)
+      })
+      return Effect.retry(again, backoffSchedule<E>(backoff, startedAt))
+    }))
