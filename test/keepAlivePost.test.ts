@@ -1,7 +1,7 @@
 // The kept-alive poster: where a call goes, what it gets back, and what a timeout says about the request.
 import { afterEach, describe, expect, it } from "vitest"
 import { type HttpFake, startHttpFake } from "../src/simulators/httpFake.ts"
-import { keepAlivePost, NoAnswerInTime } from "../src/services/keepAlivePost.ts"
+import { keepAlivePost, NoAnswer } from "../src/services/keepAlivePost.ts"
 
 const fakes: Array<HttpFake> = []
 const closers: Array<() => void> = []
@@ -34,16 +34,26 @@ describe("keepAlivePost", () => {
     ])
     expect(f.requests[0]!.body).toBe("{\"a\":\"é\"}")
     expect(f.requests[0]!.headers["content-length"]).toBe(String(Buffer.byteLength("{\"a\":\"é\"}")))
+    expect(f.requests[0]!.headers["user-agent"]).toMatch(/^custom-channel-server\/\d+\.\d+\.\d+$/)
   })
 
-  it("a call not answered in time fails with NoAnswerInTime, marked sent: the server has it and may act on it", async () => {
+  it("a call not answered in time fails with NoAnswer, timed out and marked sent: the server has it and may act on it", async () => {
     const f = await fake()
     f.script({ status: 200, delayMs: 600 })
     const error = await pool(f.url, 1, 200)("/a", {}, "held", signal()).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(NoAnswerInTime)
-    expect((error as NoAnswerInTime).sent).toBe(true)
-    expect((error as NoAnswerInTime).message).toBe("no answer within 200 ms")
+    expect(error).toBeInstanceOf(NoAnswer)
+    expect(error).toMatchObject({ sent: true, timedOut: true, message: "no answer within 200 ms" })
     expect(f.requests.map((r) => r.body)).toEqual(["held"])
+  })
+
+  it("a connection refused: NoAnswer, not sent, with the cause", async () => {
+    const f = await fake()
+    const url = f.url
+    await f.close()
+    fakes.splice(fakes.indexOf(f), 1)
+    const error = await pool(url)("/a", {}, "x", signal()).catch((e: unknown) => e)
+    expect(error).toMatchObject({ sent: false, timedOut: false })
+    expect(((error as NoAnswer).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED")
   })
 
   it("an aborted call fails and sends nothing more", async () => {
@@ -53,7 +63,8 @@ describe("keepAlivePost", () => {
     const call = pool(f.url)("/a", {}, "x", controller.signal).catch((e: unknown) => e)
     setTimeout(() => controller.abort(), 50)
     const error = await call
-    expect((error as Error).name).toBe("AbortError")
+    expect(error).toBeInstanceOf(NoAnswer)
+    expect(((error as NoAnswer).cause as Error).name).toBe("AbortError")
     expect(f.requests.length).toBeLessThanOrEqual(1)
   })
 })

@@ -1,6 +1,7 @@
 // POST /message over real HTTP: every message type, the seed's own sample, every error the route can give.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as net from "node:net"
 import { freePort, harness, secrets } from "./harness.ts"
 
 const promise = Effect.promise
@@ -40,6 +41,23 @@ describe("POST /message", () => {
       expect(sent).toHaveLength(1)
       expect(sent[0]).toMatchObject({ to: "+60177872890", body: "Hello World", from: "+61411111111" })
       expect(new URLSearchParams(sent[0].custom_string).get("ch")).toBe("gfd8g7fd89dgfd")
+    }))
+
+  it.scopedLive("the route is found as a router would: a base URL with a trailing slash, a query, any case; other methods 404", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const body = { channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", message: { type: "text", text: "hi" } }
+      const auth = { authorization: `Bearer ${secrets.tokenA}` }
+      for (const path of ["//message", "/message/", "/Message?via=test"]) {
+        const response = yield* promise(() => h.post(path, body, auth))
+        expect({ path, status: response.status }).toEqual({ path, status: 200 })
+      }
+      expect(h.clicksend.requests).toHaveLength(3)
+      const get = yield* promise(() => fetch(`${h.url}/message`).then(async (r) => ({ status: r.status, json: await r.json() })))
+      expect(get).toEqual({ status: 404, json: { error: { message: "no route for GET /message" } } })
+      const other = yield* promise(() => h.post("/messages", body, auth))
+      expect(other.status).toBe(404)
+      expect(h.clicksend.requests).toHaveLength(3)
     }))
 
   it.scopedLive("every message type becomes the SMS body its mapping promises", () =>
@@ -318,6 +336,21 @@ describe("POST /message", () => {
         expect(h.clicksend.requests.map((r) => JSON.parse(r.body).messages[0].body)).toEqual(["holds the only connection", "waits for it"])
         // The second reached ClickSend only when the first one's connection was given up, at its timeout.
         expect(second!.at - first!.at).toBeGreaterThanOrEqual(250)
+      }))
+
+    it.scopedLive("503, not 504, when the connection fails before the request was written (a TLS handshake reset)", () =>
+      Effect.gen(function*() {
+        // A TCP server that resets every connection at once: the TLS handshake never completes.
+        const resetter = net.createServer((socket) => socket.resetAndDestroy())
+        yield* Effect.acquireRelease(
+          Effect.promise(() => new Promise<void>((resolve) => resetter.listen(0, "127.0.0.1", resolve))),
+          () => Effect.promise(() => new Promise<void>((resolve) => resetter.close(() => resolve())))
+        )
+        const { port } = resetter.address() as net.AddressInfo
+        const h = yield* harness({ provider: { baseUrl: `https://127.0.0.1:${port}/v3` } })
+        const response = yield* promise(() => h.send({ type: "text", text: "x" }))
+        expect(response.status).toBe(503)
+        expect(response.json.error.message).toBe("ClickSend could not be reached: network error: ECONNRESET")
       }))
 
     it.scopedLive("503 when ClickSend does not answer at all", () =>

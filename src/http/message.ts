@@ -9,9 +9,20 @@ import { TokenCheck } from "../services/TokenCheck.ts"
 import { type ApiError, errorAnswer, Forbidden } from "./ApiError.ts"
 import { readJson } from "./readBody.ts"
 
+/**
+ * The path of a request target as the router would match it: no query or fragment, no scheme and host (absolute
+ * form), repeated slashes as one, no trailing slash, any case. A base URL configured with a trailing slash makes
+ * the platform post to `//message`, which must still arrive.
+ */
+export const routePath = (target: string): string => {
+  const end = target.search(/[?#]/)
+  const path = (end < 0 ? target : target.slice(0, end)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "")
+  return path.replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1").toLowerCase()
+}
+
 /** Whether a request is for this route; any other method on the path goes to the router (and its 404). */
 export const isMessageRoute = (request: IncomingMessage) =>
-  request.method === "POST" && (request.url === "/message" || request.url?.startsWith("/message?") === true)
+  request.method === "POST" && (request.url === "/message" || routePath(request.url ?? "") === "/message")
 
 const send = Effect.fnUntraced(function*(request: IncomingMessage) {
   const { server } = yield* AppConfig
@@ -44,7 +55,7 @@ const answer = (response: ServerResponse, status: number, body: unknown, headers
 
 /**
  * The route's node:http handler, running `send` on the bridge's runtime: the mId, or the error's own status and
- * `{"error":{"message"}}`, or 500 with no detail for a defect (logged). A caller that goes away does not stop a
+ * `{"error":{"message"}}`, or 500 with no detail for a defect (logged), or 503 if the runtime stopped it. A caller that goes away does not stop a
  * send under way (ClickSend may already have it); `done` is called once the send is over, for the shutdown drain.
  */
 export const messageHandler = Effect.map(
@@ -59,9 +70,12 @@ export const messageHandler = Effect.map(
           if (response.writableEnded || response.destroyed) return
           if (Exit.isSuccess(exit)) return answer(response, 200, { mId: exit.value })
           const failure = Cause.failureOption(exit.cause)
-          if (failure._tag === "None") logDefect(exit.cause)
+          const interrupted = Cause.isInterruptedOnly(exit.cause)
+          if (failure._tag === "None" && !interrupted) logDefect(exit.cause)
           const { body, headers, status } = failure._tag === "Some"
             ? errorAnswer(failure.value.status, failure.value.message)
+            : interrupted
+            ? errorAnswer(503, "the bridge is shutting down")
             : errorAnswer(500, "internal error")
           answer(response, status, body, headers)
         }

@@ -2,7 +2,11 @@
 import { Effect, type Scope } from "effect"
 import * as http from "node:http"
 import * as https from "node:https"
+import packageJson from "../../package.json" with { type: "json" }
 import { Transient } from "./RetryPolicy.ts"
+
+/** Said on every call: some firewalls refuse requests that name no client. */
+const userAgent = `custom-channel-server/${packageJson.version}`
 
 export interface PostAnswer {
   readonly status: number
@@ -17,19 +21,24 @@ export type Post = (
   signal: AbortSignal
 ) => Promise<PostAnswer>
 
-/** No answer within the time allowed; `sent`: the request was written to a connection, so the server may have it. */
-export class NoAnswerInTime extends Error {
+/**
+ * A call that got no answer: in time (`timedOut`), or at all (the connection failed; `cause` says how). `sent`:
+ * the request had been written to a connection, so the server may have it; if not, it surely does not.
+ */
+export class NoAnswer extends Error {
   readonly sent: boolean
-  constructor(timeoutMs: number, sent: boolean) {
-    super(`no answer within ${timeoutMs} ms`)
-    this.sent = sent
+  readonly timedOut: boolean
+  constructor(message: string, options: { readonly sent: boolean; readonly timedOut: boolean; readonly cause?: unknown }) {
+    super(message, { cause: options.cause })
+    this.sent = options.sent
+    this.timedOut = options.timedOut
   }
 }
 
 /**
  * A poster for `base` (its path is the prefix of every call's path, its query string is kept). At most `maxConnections` sockets are open
  * at once; further requests wait for a free one. A call not answered within `timeoutMs`, waiting included, is
- * aborted and fails with NoAnswerInTime (a timer here rather than an Effect timeout, which forks two fibers per
+ * aborted and fails with NoAnswer (a timer here rather than an Effect timeout, which forks two fibers per
  * call on the hot path). Idle sockets close after a few seconds (sooner if the server's
  * Keep-Alive header asks), so a reused socket is rarely one the server has just closed. On the hot path this is
  * about twice as fast as the runtime's fetch (BENCHMARKS.md).
@@ -43,9 +52,11 @@ export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: n
   const target = (path: string) => path === "" ? url.pathname : `${url.pathname.replace(/\/$/, "")}${path}`
   const post: Post = (path, headers, body, signal) =>
     new Promise((resolve, reject) => {
-      const fail = (error: unknown) => {
+      // Written to the connection: from then on the server may have it, answered or not.
+      let sent = false
+      const fail = (cause: unknown) => {
         clearTimeout(timer)
-        reject(error)
+        reject(new NoAnswer(cause instanceof Error ? cause.message : String(cause), { sent, timedOut: false, cause }))
       }
       const outgoing = request({
         protocol: url.protocol,
@@ -55,7 +66,7 @@ export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: n
         method: "POST",
         agent,
         signal,
-        headers: { ...headers, "content-length": Buffer.byteLength(body) }
+        headers: { "user-agent": userAgent, ...headers, "content-length": Buffer.byteLength(body) }
       }, (response) => {
         const chunks: Array<Buffer> = []
         response.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -66,13 +77,11 @@ export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: n
           resolve({ status: response.statusCode ?? 0, retryAfter, text: Buffer.concat(chunks).toString("utf8") })
         })
       })
-      // Written to the connection: from then on the server may have it, answered or not.
-      let sent = false
-      outgoing.once("finish", () => (sent = true))
       const timer = setTimeout(() => {
-        reject(new NoAnswerInTime(timeoutMs, sent))
+        reject(new NoAnswer(`no answer within ${timeoutMs} ms`, { sent, timedOut: true }))
         outgoing.destroy()
       }, timeoutMs)
+      outgoing.once("finish", () => (sent = true))
       outgoing.on("error", fail)
       outgoing.end(body)
     })
@@ -81,7 +90,7 @@ export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: n
 
 /**
  * The pool for the life of the scope, as an Effect: every failure to get an answer is Transient, which says
- * whether the request may have arrived (a timeout once it had a connection, a connection lost after sending).
+ * whether the request may have arrived (it was written, and the error does not prove the server never had it).
  */
 export const keepAlivePool = (
   base: string,
@@ -93,9 +102,12 @@ export const keepAlivePool = (
     (pool) => (path, headers, body) =>
       Effect.tryPromise({
         try: (signal) => pool.post(path, headers, body, signal),
-        catch: (cause) =>
-          cause instanceof NoAnswerInTime
-            ? new Transient({ reason: cause.message, mayHaveArrived: cause.sent })
-            : Transient.network({ cause })
+        catch: (cause) => {
+          if (!(cause instanceof NoAnswer)) return Transient.network({ cause })
+          if (cause.timedOut) return new Transient({ reason: cause.message, mayHaveArrived: cause.sent })
+          const failed = Transient.network(cause)
+          // A request never written surely never arrived, whatever the error (a TLS handshake reset, say).
+          return cause.sent ? failed : new Transient({ reason: failed.reason, mayHaveArrived: false })
+        }
       })
   )
