@@ -4,7 +4,7 @@ import { Context, Effect, Layer, Logger } from "effect"
 import { bridge, infrastructure } from "../src/Bridge.ts"
 import type { ChannelConfig } from "../src/config/ChannelConfig.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
-import { withMaskedPhones } from "../src/logging.ts"
+import { jsonLines } from "../src/logging.ts"
 import type { WebhookPayload } from "../src/platform/RespondIo.ts"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
 import type { DeadLetter } from "../src/store/Store.ts"
@@ -115,7 +115,7 @@ export const harness = (options: HarnessOptions = {}) =>
     // The production logger (JSON lines, phones masked), into an array.
     const capture = Logger.replace(
       Logger.defaultLogger,
-      withMaskedPhones(Logger.jsonLogger).pipe(Logger.map((line) => void logs.push(line)))
+      jsonLines(true).pipe(Logger.map((line) => void logs.push(line)))
     )
     const context = yield* Layer.build(bridge(config, infrastructure(fastRetry(options.deliveryRetry))).pipe(Layer.provide(capture)))
     const address = Context.get(context, HttpServer.HttpServer).address

@@ -1,8 +1,8 @@
 // The operator's surface over real HTTP: metrics, logs without secrets or full phone numbers, hardening.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Effect, Logger } from "effect"
 import * as net from "node:net"
-import { maskPhones } from "../src/logging.ts"
+import { jsonLines, maskPhones } from "../src/logging.ts"
 import { form, harness, pushUrl, secrets } from "./harness.ts"
 
 const promise = Effect.promise
@@ -98,5 +98,32 @@ describe("maskPhones", () => {
     ["id 1775012927000-1", "id 1775012927000-1"]
   ])("%s -> %s", (text, masked) => {
     expect(maskPhones(text)).toBe(masked)
+  })
+})
+
+describe("jsonLines", () => {
+  const linesOf = (logger: Logger.Logger<unknown, string>, program: Effect.Effect<void>) => {
+    const lines: Array<string> = []
+    Effect.runSync(program.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger.pipe(Logger.map((l) => void lines.push(l)))))))
+    return lines.map((l) => JSON.parse(l))
+  }
+  const program = Effect.gen(function*() {
+    yield* Effect.logInfo("sent to +60177872890").pipe(Effect.annotateLogs({ to: "+60177872890", parts: 2 }))
+    yield* Effect.logWarning(new Error("refused +61411111111"))
+    yield* Effect.logError("failed", Cause.die(new Error("no route for 61422222222")))
+  })
+
+  it("the fields of Effect's JSON logger, with every phone number masked: message, annotations, an error, the cause", () => {
+    const [sent, refused, failed] = linesOf(jsonLines(true), program)
+    expect(sent).toMatchObject({ message: "sent to +6017****890", logLevel: "INFO", annotations: { to: "+6017****890", parts: 2 }, spans: {} })
+    expect(Object.keys(sent).sort()).toEqual(["annotations", "fiberId", "logLevel", "message", "spans", "timestamp"])
+    expect(refused.message).toEqual({ name: "Error", message: "refused +6141****111" })
+    expect(failed.cause).toContain("no route for 614******22")
+    expect(JSON.stringify([sent, refused, failed])).not.toMatch(/60177872890|61411111111|61422222222/)
+  })
+
+  it("unmasked (log.level debug): the same lines as Effect's JSON logger", () => {
+    const strip = ({ timestamp: _t, fiberId: _f, ...rest }: Record<string, unknown>) => rest
+    expect(linesOf(jsonLines(false), program).map(strip)).toEqual(linesOf(Logger.jsonLogger, program).map(strip))
   })
 })

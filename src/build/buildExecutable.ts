@@ -57,7 +57,7 @@ export const buildBundles = async () => {
  * factor, keep the resident size down under steady load (BENCHMARKS.md). No cap: a hard --max-old-space-size would
  * turn a large enough burst into a crash.
  */
-const v8Flags = ["--max-semi-space-size=2", "--heap-growing-percent=30"]
+const v8Flags = ["--max-semi-space-size=4", "--heap-growing-percent=50"]
 
 export const buildExecutable = async () => {
   const blob = path.join(dist, "channel-server.blob")
