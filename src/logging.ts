@@ -42,8 +42,7 @@ const errorFields = (value: unknown) =>
  * One JSON object per line, with the fields of Effect's JSON logger (message, logLevel, timestamp, cause,
  * annotations, spans, fiberId), phone numbers masked when `masked` (in the cause and in a message that is an
  * error or an object too). Built on the structured logger's plain
- * object: masking and writing it is about half the cost of Effect's JSON logger behind a masking pass
- * (BENCHMARKS.md).
+ * object, which is cheaper than a masking pass in front of Effect's JSON logger (BENCHMARKS.md).
  */
 export const jsonLines = (masked: boolean): Logger.Logger<unknown, string> =>
   Logger.map(Logger.structuredLogger, (entry) => {
