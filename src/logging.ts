@@ -28,11 +28,25 @@ export const withMaskedPhones = <O>(logger: Logger.Logger<unknown, O>) =>
 const maskIn = (value: unknown): unknown =>
   typeof value === "string" ? maskPhones(value) : Array.isArray(value) ? value.map(maskIn) : value
 
-// An error's message, or a message that is an object, may quote a number too.
-const maskDeep = (value: unknown): unknown =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-    ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v)]))
-    : Array.isArray(value) ? value.map(maskDeep) : maskIn(value)
+// A cause's own lines are masked, not its stack frames (a column of a minified bundle can have 7 digits).
+const maskCause = (cause: unknown) =>
+  typeof cause === "string" ? cause.split("\n").map((l) => (/^\s+at /.test(l) ? l : maskPhones(l))).join("\n") : cause
+
+/**
+ * JSON.stringify's replacer for a masked line: every string (and BigInt) but the already masked cause, at any
+ * depth, after toJSON; a value met again is "[Circular]", as in Effect's own logger. It never throws.
+ */
+const masking = () => {
+  const seen = new WeakSet<object>()
+  return (key: string, value: unknown) => {
+    if (typeof value === "string") return key === "cause" ? value : maskPhones(value)
+    if (typeof value === "bigint") return maskPhones(String(value))
+    if (typeof value !== "object" || value === null) return value
+    if (seen.has(value)) return "[Circular]"
+    seen.add(value)
+    return value
+  }
+}
 
 // An Error has no enumerable fields of its own: say at least its name and message.
 const errorFields = (value: unknown) =>
@@ -40,19 +54,18 @@ const errorFields = (value: unknown) =>
 
 /**
  * One JSON object per line, with the fields of Effect's JSON logger (message, logLevel, timestamp, cause,
- * annotations, spans, fiberId), phone numbers masked when `masked` (in the cause and in a message that is an
- * error or an object too). Built on the structured logger's plain
- * object, which is cheaper than a masking pass in front of Effect's JSON logger (BENCHMARKS.md).
+ * annotations, spans, fiberId), phone numbers masked when `masked`: in the message and the annotations at any
+ * depth, and in the cause's text. Built on the structured logger's plain object, which is cheaper than a masking
+ * pass in front of Effect's JSON logger (BENCHMARKS.md).
  */
 export const jsonLines = (masked: boolean): Logger.Logger<unknown, string> =>
   Logger.map(Logger.structuredLogger, (entry) => {
-    const fields = Array.isArray(entry.message) ? entry.message.map(errorFields) : errorFields(entry.message)
-    const line = masked ? { ...entry, message: maskDeep(fields), cause: maskIn(entry.cause) } : { ...entry, message: fields }
-    if (masked) for (const key in line.annotations) line.annotations[key] = maskIn(line.annotations[key])
+    const message = Array.isArray(entry.message) ? entry.message.map(errorFields) : errorFields(entry.message)
+    const line = { ...entry, message, cause: masked ? maskCause(entry.cause) : entry.cause }
     try {
-      return JSON.stringify(line)
+      return masked ? JSON.stringify(line, masking()) : JSON.stringify(line)
     } catch {
-      // A circular value (rare): Effect's own way of printing it.
+      // Unmasked (debug), a circular value or a BigInt deep inside: Effect's own way of printing it.
       return Inspectable.stringifyCircular(line)
     }
   })

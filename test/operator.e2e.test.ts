@@ -122,6 +122,23 @@ describe("jsonLines", () => {
     expect(JSON.stringify([sent, refused, failed])).not.toMatch(/60177872890|61411111111|61422222222/)
   })
 
+  it("masked at any depth, a Date as its ISO text, a circular value as [Circular], stack frames left as they are", () => {
+    const circular: Record<string, unknown> = { to: "+60177872890", at: new Date(0) }
+    circular.self = circular
+    const error = new Error("no route for 61422222222")
+    error.stack = "Error: no route for 61422222222\n    at f (main.cjs:1:1234567)"
+    const [line, failed] = linesOf(
+      jsonLines(true),
+      Effect.logInfo(circular).pipe(
+        Effect.annotateLogs({ nested: { to: "+61411111111" } }),
+        Effect.zipRight(Effect.logError("failed", Cause.die(error)))
+      )
+    )
+    expect(line.message).toEqual({ to: "+6017****890", at: "1970-01-01T00:00:00.000Z", self: "[Circular]" })
+    expect(line.annotations).toEqual({ nested: { to: "+6141****111" } })
+    expect(failed.cause).toBe("Error: no route for 614******22\n    at f (main.cjs:1:1234567)")
+  })
+
   it("unmasked (log.level debug): the same lines as Effect's JSON logger", () => {
     const strip = ({ timestamp: _t, fiberId: _f, ...rest }: Record<string, unknown>) => rest
     expect(linesOf(jsonLines(false), program).map(strip)).toEqual(linesOf(Logger.jsonLogger, program).map(strip))

@@ -48,16 +48,19 @@ describe("POST /message", () => {
       const h = yield* harness()
       const body = { channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", message: { type: "text", text: "hi" } }
       const auth = { authorization: `Bearer ${secrets.tokenA}` }
-      for (const path of ["//message", "/message/", "/Message?via=test"]) {
+      const paths = ["//message", "/message/", "/Message?via=test", "/message;session=1", "/m%65ssage"]
+      for (const path of paths) {
         const response = yield* promise(() => h.post(path, body, auth))
         expect({ path, status: response.status }).toEqual({ path, status: 200 })
       }
-      expect(h.clicksend.requests).toHaveLength(3)
+      expect(h.clicksend.requests).toHaveLength(paths.length)
       const get = yield* promise(() => fetch(`${h.url}/message`).then(async (r) => ({ status: r.status, json: await r.json() })))
       expect(get).toEqual({ status: 404, json: { error: { message: "no route for GET /message" } } })
-      const other = yield* promise(() => h.post("/messages", body, auth))
-      expect(other.status).toBe(404)
-      expect(h.clicksend.requests).toHaveLength(3)
+      for (const path of ["/messages", "/message/x", "/message%2F"]) {
+        const other = yield* promise(() => h.post(path, body, auth))
+        expect({ path, status: other.status }).toEqual({ path, status: 404 })
+      }
+      expect(h.clicksend.requests).toHaveLength(paths.length)
     }))
 
   it.scopedLive("every message type becomes the SMS body its mapping promises", () =>
@@ -285,6 +288,19 @@ describe("POST /message", () => {
         expect(response.status).toBe(200)
         expect(h.clicksend.requests.map((r) => r.status)).toEqual([429, 500, 200])
         expect(h.clicksend.sentSms()).toHaveLength(1)
+      }))
+
+    it.scopedLive("a gateway's 502 or 504 in front of ClickSend: 504 to the caller and never sent again (ClickSend may have it)", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        h.clicksend.script({ status: 504, body: "Gateway Timeout" }, { status: 502, body: "Bad Gateway" })
+        const timedOut = yield* promise(() => h.send({ type: "text", text: "once" }))
+        const badGateway = yield* promise(() => h.send({ type: "text", text: "once too" }))
+        expect([timedOut.status, badGateway.status]).toEqual([504, 504])
+        expect(timedOut.json.error.message).toBe(
+          "ClickSend did not answer (HTTP 504); the message may have been sent, so it was not sent again"
+        )
+        expect(h.clicksend.requests.map((r) => r.status)).toEqual([504, 502])
       }))
 
     it.scopedLive("503 when ClickSend stays down past the deadline, 502 when it rejects our credentials", () =>

@@ -1,5 +1,6 @@
 // POST /message, the platform's outgoing messages: served on node:http directly, as it is the hot path of a broadcast.
 import { Cause, Effect, Exit, Runtime } from "effect"
+import * as FindMyWay from "find-my-way-ts"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { sendOutgoing } from "../flows/sendOutgoing.ts"
@@ -9,20 +10,14 @@ import { TokenCheck } from "../services/TokenCheck.ts"
 import { type ApiError, errorAnswer, Forbidden } from "./ApiError.ts"
 import { readJson } from "./readBody.ts"
 
-/**
- * The path of a request target as the router would match it: no query or fragment, no scheme and host (absolute
- * form), repeated slashes as one, no trailing slash, any case. A base URL configured with a trailing slash makes
- * the platform post to `//message`, which must still arrive.
- */
-export const routePath = (target: string): string => {
-  const end = target.search(/[?#]/)
-  const path = (end < 0 ? target : target.slice(0, end)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "")
-  return path.replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1").toLowerCase()
-}
+// The router @effect/platform's HttpRouter is built on, configured as it configures it: `//message`, `/message/`,
+// `/Message`, `/message;x=1` or `/m%65ssage` are this route as they were when the router served it.
+const routes = FindMyWay.make<true>({})
+routes.on("POST", "/message", true)
 
 /** Whether a request is for this route; any other method on the path goes to the router (and its 404). */
 export const isMessageRoute = (request: IncomingMessage) =>
-  request.method === "POST" && (request.url === "/message" || routePath(request.url ?? "") === "/message")
+  request.method === "POST" && (request.url === "/message" || routes.find("POST", request.url ?? "") !== undefined)
 
 const send = Effect.fnUntraced(function*(request: IncomingMessage) {
   const { server } = yield* AppConfig

@@ -38,7 +38,9 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
         const status = response.status
         if (isTransientStatus(status)) {
           const retryAfterMs = parseRetryAfter(response.retryAfter, yield* Clock.currentTimeMillis)
-          return yield* new Transient({ reason: `HTTP ${status}${code}`, retryAfterMs })
+          // A gateway's 502 or 504 may come after ClickSend took the message: like a timeout, never sent again.
+          const mayHaveArrived = status === 502 || status === 504
+          return yield* new Transient({ reason: `HTTP ${status}${code}`, retryAfterMs, mayHaveArrived })
         }
         if (status === 401 || status === 403) {
           return yield* new UpstreamError({

@@ -60,8 +60,8 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
 
 /**
  * Runs `effect` and records how long it took under the labels its result gives (no value when it failed, a
- * timeout say, which is recorded too). A call cut off by shutdown is not recorded: matching the result rather
- * than guarding the exit keeps this cheap on the hot path.
+ * timeout say, which is recorded too). A call whose fiber is interrupted (shutdown, a worker stopped) is not
+ * recorded: matching the result rather than guarding the exit keeps this cheap on the hot path.
  */
 export const timed = <A, E, R>(
   histogram: prom.Histogram<string>,

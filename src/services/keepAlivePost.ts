@@ -103,7 +103,8 @@ export const keepAlivePool = (
       Effect.tryPromise({
         try: (signal) => pool.post(path, headers, body, signal),
         catch: (cause) => {
-          if (!(cause instanceof NoAnswer)) return Transient.network({ cause })
+          // Thrown before anything was written (a header the runtime refuses, say): surely never arrived.
+          if (!(cause instanceof NoAnswer)) return new Transient({ reason: Transient.network({ cause }).reason, mayHaveArrived: false })
           if (cause.timedOut) return new Transient({ reason: cause.message, mayHaveArrived: cause.sent })
           const failed = Transient.network(cause)
           // A request never written surely never arrived, whatever the error (a TLS handshake reset, say).
