@@ -93,7 +93,8 @@ describe("delivery", () => {
 
   it.scopedLive("an outage or a 429 pauses the whole channel, so waiting events do not spend their attempts", () =>
     Effect.gen(function*() {
-      const h = yield* harness({ deliveryRetry: { initialDelayMs: 50, maxDelayMs: 200, maxAttempts: 4 } })
+      // Per-event backoff with these settings would spend all 4 attempts of every event in under half a second.
+      const h = yield* harness({ deliveryRetry: { initialDelayMs: 50, maxDelayMs: 400, maxAttempts: 4 } })
       const port = Number(new URL(h.webhook.url).port)
       yield* promise(() => h.webhook.close())
       const ids = Array.from({ length: 10 }, (_, i) => `O-${i}`)
