@@ -55,8 +55,8 @@ const errorFields = (value: unknown) =>
 /**
  * One JSON object per line, with the fields of Effect's JSON logger (message, logLevel, timestamp, cause,
  * annotations, spans, fiberId), phone numbers masked when `masked`: in the message and the annotations at any
- * depth, and in the cause's text. Built on the structured logger's plain object, which is cheaper than a masking
- * pass in front of Effect's JSON logger (BENCHMARKS.md).
+ * depth, and in the cause's text. Built on the structured logger's plain object and masked as it is written,
+ * with no second pass over the entry.
  */
 export const jsonLines = (masked: boolean): Logger.Logger<unknown, string> =>
   Logger.map(Logger.structuredLogger, (entry) => {
