@@ -36,12 +36,12 @@ export class NoAnswer extends Error {
 }
 
 /**
- * A poster for `base` (its path is the prefix of every call's path, its query string is kept). At most `maxConnections` sockets are open
- * at once; further requests wait for a free one. A call not answered within `timeoutMs`, waiting included, is
- * aborted and fails with NoAnswer (a timer here rather than an Effect timeout, which forks two fibers per
- * call on the hot path). Idle sockets close after a few seconds (sooner if the server's
- * Keep-Alive header asks), so a reused socket is rarely one the server has just closed. A bare forwarder serves about
- * 30% more requests with it than with the runtime's fetch (BENCHMARKS.md).
+ * A poster for `base` (its path is the prefix of every call's path, its query string is kept). At most
+ * `maxConnections` sockets are open at once; further requests wait for a free one. A call not answered within
+ * `timeoutMs`, waiting included, is aborted and fails with NoAnswer (a timer here rather than an Effect timeout,
+ * which forks two fibers per call on the hot path). Idle sockets close after a few seconds (sooner if the
+ * server's Keep-Alive header asks), so a reused socket is rarely one the server has just closed. A bare forwarder
+ * serves about 30% more requests with it than with the runtime's fetch (BENCHMARKS.md).
  */
 export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: number): { readonly post: Post; readonly close: () => void } => {
   const url = new URL(base)
