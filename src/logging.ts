@@ -18,7 +18,7 @@ const levels = {
 } as const
 
 /** The same logger, with every phone number in messages and annotations masked (for the pretty logger). */
-export const withMaskedPhones = <O>(logger: Logger.Logger<unknown, O>) =>
+const withMaskedPhones = <O>(logger: Logger.Logger<unknown, O>) =>
   Logger.mapInputOptions(logger, (options) => ({
     ...options,
     message: maskIn(options.message),

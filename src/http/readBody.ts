@@ -38,10 +38,6 @@ export const readIncoming = (incoming: IncomingMessage, maxBytes: number) => {
   })
 }
 
-/** The same, for a request served by @effect/platform. */
-export const readText = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) =>
-  readIncoming(NodeHttpServerRequest.toIncomingMessage(request), maxBytes)
-
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
@@ -64,7 +60,7 @@ export const readPushFields = (request: HttpServerRequest.HttpServerRequest, que
   Effect.gen(function*() {
     const fields: PushFields = Object.fromEntries([...query].filter(([key]) => key !== "secret"))
     if (request.method === "GET") return fields
-    const text = yield* readText(request, maxBytes)
+    const text = yield* readIncoming(NodeHttpServerRequest.toIncomingMessage(request), maxBytes)
     if (text.trim() === "") return fields
     // JSON by its content type, or by its look: a JSON rule's body may arrive as text/plain.
     if ((request.headers["content-type"] ?? "").includes("json") || text.trimStart().startsWith("{")) {

@@ -20,7 +20,9 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
     const deliver = (channel: Channel, payload: WebhookPayload): Effect.Effect<void, Transient | WebhookRefused> =>
       Effect.gen(function*() {
         const headers = { authorization: `Bearer ${Redacted.value(channel.apiToken)}`, "content-type": "application/json" }
-        const response = yield* post("", headers, JSON.stringify(payload)).pipe(timed(metrics.webhookLatency, (response) => ({ channel: channel.name, status: response?.status ?? 0 })))
+        const response = yield* post("", headers, JSON.stringify(payload)).pipe(
+          timed(metrics.webhookLatency, (response) => ({ channel: channel.name, status: response?.status ?? 0 }))
+        )
         const status = response.status
         if (status >= 200 && status < 300) return
         if (isTransientStatus(status)) {
