@@ -4,6 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { AppConfig, type ChannelConfig, webhookUrlOf } from "./config/ChannelConfig.ts"
+import { configWarnings } from "./config/warnings.ts"
 import { Deliveries } from "./delivery/Deliveries.ts"
 import { isMessageRoute, messageHandler } from "./http/message.ts"
 import { app } from "./http/routes.ts"
@@ -36,11 +37,12 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
   const address = yield* HttpServer.addressFormattedWith(Effect.succeed)
   yield* Effect.logInfo(`custom-channel-server listening on ${address}`).pipe(Effect.annotateLogs({
     platform: config.platform.plugin,
-    webhook: new URL(webhookUrlOf(config.platform)).origin,
+    webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config.platform, c)).origin))].join(","),
     clicksend: new URL(config.provider.baseUrl).origin,
     channels: config.channels.map((c) => c.name).join(","),
     store: config.store.path
   }))
+  for (const warning of configWarnings(config)) yield* Effect.logWarning(warning)
 }))
 
 /** Slow clients cannot hold connections: headers and whole requests have deadlines, checked every second. */

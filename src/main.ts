@@ -1,6 +1,7 @@
 // Entry point: run the command line; every failure is one line on stderr and a conventional exit code.
 import { ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import { cli, UsageError } from "./cli/Cli.ts"
 import { ConfigError } from "./config/loadConfig.ts"

@@ -2,7 +2,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Redacted } from "effect"
 import * as fs from "node:fs"
+import { webhookUrlOf } from "../src/config/ChannelConfig.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
+import { configWarnings } from "../src/config/warnings.ts"
+import { refusedReason } from "../src/services/RespondIoClient.ts"
 import { jsonSchemaPath, jsonSchemaText } from "../src/config/jsonSchema.ts"
 
 const env = {
@@ -37,6 +40,62 @@ describe("channel.config.json", () => {
     expect(String(config.provider.apiKey)).toBe("<redacted>")
   })
 
+  it("events go to respond.io's new webhook host unless a URL is set; a channel's own webhookUrl wins for that channel", () => {
+    const second = { name: "sales", channelId: "sales-1", apiToken: "TOKEN-SALES", webhookUrl: "https://webhook.respond.io/custom/channel/webhook/abc" }
+    const config = Either.getOrThrow(parse(edit((d) => {
+      d.platform = { plugin: "respond.io" }
+      d.channels.push(second)
+    })))
+    expect(config.channels.map((c) => webhookUrlOf(config.platform, c))).toEqual([
+      "https://webhook.respond.io/custom/channel/webhook/",
+      "https://webhook.respond.io/custom/channel/webhook/abc"
+    ])
+    // The shipped file: the new host, or the URL respond.io shows, from the environment.
+    const shippedConfig = Either.getOrThrow(parseConfig("channel.config.json", shipped, env))
+    expect(webhookUrlOf(shippedConfig.platform, shippedConfig.channels[0]!)).toBe("https://webhook.respond.io/custom/channel/webhook/")
+    const fromEnv = Either.getOrThrow(parseConfig("channel.config.json", shipped, { ...env, RESPOND_WEBHOOK_URL: "https://webhook.respond.io/x/1" }))
+    expect(webhookUrlOf(fromEnv.platform, fromEnv.channels[0]!)).toBe("https://webhook.respond.io/x/1")
+    expect(configWarnings(config)).toEqual([])
+    // IS-Messenger needs no platform.webhookUrl when every channel has its own.
+    const isMessenger = parse(edit((d) => {
+      d.platform = { plugin: "is-messenger" }
+      d.channels[0].webhookUrl = "https://is.example/hook"
+    }))
+    expect(Either.isRight(isMessenger)).toBe(true)
+  })
+
+  it("a webhook URL on respond.io's old host is a warning naming the channel, the new host and where to copy the URL", () => {
+    const config = Either.getOrThrow(parse(edit((d) => {
+      d.platform.webhookUrl = "https://app.respond.io/custom/channel/webhook/"
+      d.channels.push({ name: "sales", channelId: "sales-1", apiToken: "T2", webhookUrl: "https://webhook.respond.io/custom/channel/webhook/" })
+      d.channels.push({ name: "support", channelId: "support-1", apiToken: "T3", webhookUrl: "https://APP.respond.io/custom/channel/webhook/" })
+    })))
+    const warnings = configWarnings(config)
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/^channel main: its events go to app\.respond\.io; /)
+    expect(warnings[1]).toMatch(/^channel support: .*channels\[2\]\.webhookUrl$/)
+    for (const warning of warnings) {
+      expect(warning).toContain("webhook.respond.io")
+      expect(warning).toContain("5 August 2026")
+      expect(warning).toMatch(/Settings > Channels > .* > Configuration/)
+    }
+  })
+
+  it("a 404 or 410 from the old host makes a dead letter whose reason says what to do; other refusals and hosts do not", () => {
+    const config = Either.getOrThrow(parse(base))
+    const channel = config.channels[0]!
+    const old = "https://app.respond.io/custom/channel/webhook/"
+    for (const status of [404, 410]) {
+      const reason = refusedReason("respond.io", status, old, channel, 0)
+      expect(reason).toMatch(new RegExp(`^the respond\\.io webhook refused the event: HTTP ${status}; app\\.respond\\.io is respond\\.io's old webhook host`))
+      expect(reason).toContain("webhook.respond.io")
+      expect(reason).toContain("channels[0].webhookUrl")
+    }
+    expect(refusedReason("respond.io", 400, old, channel, 0)).toBe("the respond.io webhook refused the event: HTTP 400")
+    expect(refusedReason("respond.io", 404, "https://webhook.respond.io/custom/channel/webhook/", channel, 0))
+      .toBe("the respond.io webhook refused the event: HTTP 404")
+  })
+
   it("${NAME:-default} gives a default; a set variable wins over it", () => {
     const doc = edit((d) => (d.server.host = "${HOST:-127.0.0.1}"))
     expect(Either.getOrThrow(parse(doc)).server.host).toBe("127.0.0.1")
@@ -51,7 +110,7 @@ describe("channel.config.json", () => {
     ["a push secret that breaks in a URL", base, { ...env, CLICKSEND_PUSH_SECRET: "abc+def/ghi=jklmnopq" }, "channel.config.json: provider.pushSecret: may hold only letters, digits and . _ ~ - (it travels in a URL unencoded)"],
     ["a bad URL", edit((d) => (d.provider.baseUrl = "rest.clicksend.com/v3")), env, "channel.config.json: provider.baseUrl: must be an absolute URL"],
     ["a non-http URL", edit((d) => (d.platform.webhookUrl = "ftp://x/y")), env, "channel.config.json: platform.webhookUrl: must be an http or https URL"],
-    ["is-messenger without webhookUrl", edit((d) => (d.platform = { plugin: "is-messenger" })), env, "channel.config.json: platform.webhookUrl: is required when plugin is is-messenger"],
+    ["is-messenger without webhookUrl", edit((d) => (d.platform = { plugin: "is-messenger" })), env, "channel.config.json: platform.webhookUrl: is required when plugin is is-messenger (channels[0] has no webhookUrl of its own)"],
     ["an unknown platform", edit((d) => (d.platform.plugin = "whatsapp")), env, "channel.config.json: platform.plugin: must be \"respond.io\" or \"is-messenger\""],
     ["no channels", edit((d) => (d.channels = [])), env, "channel.config.json: channels[0]: is required"],
     ["a missing push secret", edit((d) => delete d.provider.pushSecret), env, "channel.config.json: provider.pushSecret: is required"],

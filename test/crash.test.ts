@@ -61,7 +61,7 @@ describe("crash", () => {
       const second = startServer(configFile)
       try {
         await second.url
-        const until = Date.now() + 15_000
+        const until = Date.now() + 30_000
         const delivered = () => new Set(webhook.payloads().map((p) => p.events[0].mId))
         while (answered.some((id) => !delivered().has(id)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
         expect(answered.filter((id) => !delivered().has(id))).toEqual([])
@@ -78,7 +78,7 @@ describe("crash", () => {
       first.child.kill("SIGKILL")
       await webhook.close()
     }
-  }, 40_000)
+  }, 90_000)
 
   it("SIGTERM with a delivery in flight: a push during shutdown is answered or refused, never left hanging; exit 0", async () => {
     const webhook = await startWebhookSimulator([token])
@@ -102,13 +102,13 @@ describe("crash", () => {
       expect(["HTTP 200", "TypeError"]).toContain(during)
       await server.exited
       expect(server.child.exitCode).toBe(0)
-      // It waited for the attempt in flight (about 2 s), and not much longer.
+      // It waited for the attempt in flight (about 2 s), not for the whole drain deadline (25 s).
       expect(Date.now() - stoppedAt).toBeGreaterThan(1500)
-      expect(Date.now() - stoppedAt).toBeLessThan(6000)
+      expect(Date.now() - stoppedAt).toBeLessThan(12_000)
       expect(webhook.requests.filter((r) => r.status === 200)).toHaveLength(1)
     } finally {
       server.child.kill("SIGKILL")
       await webhook.close()
     }
-  }, 20_000)
+  }, 60_000)
 })

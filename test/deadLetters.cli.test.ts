@@ -4,14 +4,14 @@ import { Effect } from "effect"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { form, harness, pushUrl, secrets } from "./harness.ts"
+import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")
 
 const cli = (args: Array<string>) =>
   Effect.promise(() =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [main, ...args], { timeout: 10_000 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [main, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }))
     )
   )
@@ -28,9 +28,7 @@ describe("dead-letters", () => {
       expect(yield* push(pushUrl(h, "push_message"), { message_id: "REFUSED-1", from: "+60177872890", to: "+61411111111", body: "a", timestamp: "1775012927" })).toBe(200)
       // Two channels, so a stranger's number cannot fall back to "the only channel".
       expect(yield* push(pushUrl(h, "push_message"), { message_id: "STRAY-1", from: "+60177872890", to: "+61499999999", body: "b", timestamp: "1775012927" })).toBe(200)
-      yield* Effect.promise(async () => {
-        for (let i = 0; i < 200 && (await h.deadLetters()).length < 2; i++) await new Promise((r) => setTimeout(r, 10))
-      })
+      yield* Effect.promise(() => waitWhile(async () => (await h.deadLetters()).length < 2))
 
       const configFile = path.join(path.dirname(h.storePath), "cli.json")
       const config = (numbers: Array<string>) =>
@@ -74,5 +72,5 @@ describe("dead-letters", () => {
       const bad = yield* cli(["dead-letters", "replay", "--config", configFile])
       expect(bad.code).toBe(64)
       expect(bad.stderr).toBe("dead-letters replay takes one id or --all\n")
-    }), { timeout: 30_000 })
+    }), { timeout: 150_000 })
 })

@@ -6,7 +6,7 @@ import * as path from "node:path"
 it("the demo drives one message each way through the real bridge and exits cleanly with --once", () => {
   const out = execFileSync(process.execPath, [path.join(import.meta.dirname, "..", "src", "main.ts"), "demo", "--once"], {
     encoding: "utf8",
-    timeout: 15_000
+    timeout: 50_000
   })
   const mId = out.match(/HTTP 200 \{"mId":"([0-9A-F-]+)"\}/)?.[1]
   expect(mId).toBeDefined()

@@ -40,7 +40,7 @@ export interface Harness {
   readonly storePath: string
   readonly config: ChannelConfig
   readonly deadLetters: () => Promise<ReadonlyArray<DeadLetter>>
-  /** Waits (at most 5 s) until the webhook took `count` payloads, and returns them. */
+  /** Waits (at most 15 s) until the webhook took `count` payloads, and returns them. */
   readonly delivered: (count: number) => Promise<Array<WebhookPayload>>
   readonly logs: Array<string>
   readonly post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<{ status: number; json: any }>
@@ -49,6 +49,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly twoChannels?: boolean
+  /** The second channel's own webhook URL (channels[].webhookUrl), with twoChannels. */
+  readonly salesWebhookUrl?: string
   readonly plugin?: "respond.io" | "is-messenger"
   readonly provider?: Record<string, unknown>
   readonly server?: Record<string, unknown>
@@ -79,7 +81,13 @@ export const harness = (options: HarnessOptions = {}) =>
     const channels = [
       { name: "main", channelId: "gfd8g7fd89dgfd", apiToken: "${TOKEN_A}", from: "+61411111111", numbers: ["+61411111111"] },
       ...(options.twoChannels
-        ? [{ name: "sales", channelId: "sales-channel", apiToken: "${TOKEN_B}", numbers: ["+61422222222"] }]
+        ? [{
+          name: "sales",
+          channelId: "sales-channel",
+          apiToken: "${TOKEN_B}",
+          numbers: ["+61422222222"],
+          ...(options.salesWebhookUrl ? { webhookUrl: options.salesWebhookUrl } : {})
+        }]
         : [])
     ]
     const file = {
@@ -142,12 +150,19 @@ export const harness = (options: HarnessOptions = {}) =>
       return Effect.runPromise(store.deadLetters()).finally(close)
     }
     const delivered = async (count: number) => {
-      const until = Date.now() + 5000
-      while (webhook.payloads().length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+      await waitWhile(() => webhook.payloads().length < count)
       return webhook.payloads()
     }
     return { url, clicksend, webhook, storePath: config.store.path, config, deadLetters, delivered, logs, post, send } satisfies Harness
   })
+
+/**
+ * Polls while `pending` holds, for at most `ms`: a bound for a test that is failing, generous enough for a busy
+ * machine; a passing test goes on as soon as the awaited thing happened.
+ */
+export const waitWhile = async (pending: () => boolean | Promise<boolean>, ms = 15_000) => {
+  for (const until = Date.now() + ms; (await pending()) && Date.now() < until;) await new Promise((r) => setTimeout(r, 10))
+}
 
 export const pushUrl = (h: Harness, kind: "push_message" | "delivery_receipt", secret = secrets.pushSecret) =>
   `${h.url}/clicksend/${kind}?secret=${encodeURIComponent(secret)}`

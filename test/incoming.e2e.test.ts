@@ -1,7 +1,8 @@
 // ClickSend's pushes over real HTTP: inbound SMS and delivery receipts reach the webhook, or are kept visible.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { form, harness, pushUrl, secrets } from "./harness.ts"
+import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 
 const promise = Effect.promise
 
@@ -154,9 +155,7 @@ describe("POST /clicksend/push_message", () => {
       const h = yield* harness()
       h.webhook.script({ status: 400, body: { error: { message: "contactId invalid" } } })
       expect((yield* postForm(pushUrl(h, "push_message"), capture)).status).toBe(200)
-      yield* promise(async () => {
-        for (let i = 0; i < 200 && (await h.deadLetters()).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-      })
+      yield* promise(() => waitWhile(async () => (await h.deadLetters()).length === 0))
       expect(yield* promise(h.deadLetters)).toMatchObject([{
         kind: "event",
         channelId: "gfd8g7fd89dgfd",
@@ -165,6 +164,26 @@ describe("POST /clicksend/push_message", () => {
         lastError: "the respond.io webhook refused the event: HTTP 400"
       }])
       expect(h.webhook.requests).toHaveLength(1)
+    }))
+
+  it.scopedLive("a channel with its own webhookUrl gets its events there, with its token; the other channel's go to theirs", () =>
+    Effect.gen(function*() {
+      const sales = yield* Effect.acquireRelease(promise(() => startWebhookSimulator([secrets.tokenB])), (s) => promise(s.close))
+      const h = yield* harness({ twoChannels: true, salesWebhookUrl: `${sales.url}/custom/channel/webhook/sales-7` })
+      const main = { ...capture, message_id: "TO-MAIN-1" }
+      const toSales = { ...capture, message_id: "TO-SALES-1", to: "+61422222222" }
+      expect((yield* postForm(pushUrl(h, "push_message"), main)).status).toBe(200)
+      expect((yield* postForm(pushUrl(h, "push_message"), toSales)).status).toBe(200)
+      expect((yield* promise(() => h.delivered(1))).map((p) => [p.channelId, p.events[0].mId])).toEqual([["gfd8g7fd89dgfd", "TO-MAIN-1"]])
+      yield* promise(() => waitWhile(() => sales.payloads().length === 0))
+      expect(sales.requests.map((r) => [r.path, r.headers.authorization])).toEqual([
+        ["/custom/channel/webhook/sales-7", `Bearer ${secrets.tokenB}`]
+      ])
+      expect(sales.payloads().map((p) => [p.channelId, p.events[0].mId])).toEqual([["sales-channel", "TO-SALES-1"]])
+      // Nothing of one channel reached the other's webhook.
+      expect(h.webhook.requests.map((r) => [r.path, r.headers.authorization])).toEqual([
+        ["/custom/channel/webhook/", `Bearer ${secrets.tokenA}`]
+      ])
     }))
 
   it.scopedLive("IS-Messenger as platform: same API, its own webhook URL", () =>
@@ -278,9 +297,7 @@ describe("secrets", () => {
       bodies.push(JSON.stringify(yield* postForm(pushUrl(h, "push_message", "wrong"), capture)))
       h.webhook.script(...Array(100).fill({ status: 500 }))
       bodies.push(JSON.stringify(yield* postForm(pushUrl(h, "push_message"), { ...capture, message_id: "FAILS" })))
-      yield* promise(async () => {
-        for (let i = 0; i < 300 && (await h.deadLetters()).length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-      })
+      yield* promise(() => waitWhile(async () => (await h.deadLetters()).length === 0))
       expect(h.logs.join("\n")).toContain("event is a dead letter")
       const everything = h.logs.join("\n") + bodies.join("\n")
       expect(h.logs.length).toBeGreaterThan(2)

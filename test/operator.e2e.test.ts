@@ -42,6 +42,21 @@ describe("operator", () => {
       ) expect(page.text).toContain(line)
     }))
 
+  it.scopedLive("a webhook on respond.io's old host: one warning per channel at start, and /readyz lists it (still ready)", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ twoChannels: true, platform: { webhookUrl: "https://app.respond.io/custom/channel/webhook/" } })
+      const warnings = h.logs.map((l) => JSON.parse(l)).filter((l) => l.logLevel === "WARN")
+      expect(warnings.map((l) => l.message.split(":")[0])).toEqual(["channel main", "channel sales"])
+      for (const line of warnings) expect(line.message).toContain("webhook.respond.io")
+      const ready = yield* promise(() => fetch(`${h.url}/readyz`).then(async (r) => ({ status: r.status, json: await r.json() as { warnings: Array<string> } })))
+      expect(ready.status).toBe(200)
+      expect(ready.json.warnings).toEqual(warnings.map((l) => l.message))
+
+      const fine = yield* harness()
+      expect(fine.logs.map((l) => JSON.parse(l)).filter((l) => l.logLevel === "WARN")).toEqual([])
+      expect((yield* promise(() => fetch(`${fine.url}/readyz`).then((r) => r.json() as Promise<{ warnings: Array<string> }>))).warnings).toEqual([])
+    }))
+
   it.scopedLive("logs are JSON lines with channel, direction, mId and outcome; phone numbers masked; no secret or body", () =>
     Effect.gen(function*() {
       const h = yield* harness({ twoChannels: true })

@@ -25,7 +25,7 @@ export const startProcess = (
   child.stderr!.on("data", (d) => (output.stderr += d))
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
   const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start-up line within 20 s: ${output.stdout}${output.stderr}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`no start-up line within 45 s: ${output.stdout}${output.stderr}`)), 45_000)
     let listening = false
     child.stdout!.on("data", (d) => {
       if (listening && options.keepOutput === false) return

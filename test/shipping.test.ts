@@ -7,6 +7,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
 import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { waitWhile } from "./harness.ts"
 import { type ServerProcess, startProcess } from "./serverProcess.ts"
 
 const root = path.join(import.meta.dirname, "..")
@@ -48,7 +49,7 @@ const exercise = async (url: string, sims: Awaited<ReturnType<typeof setUp>>) =>
   expect(await push("push_message", { message_id: "IN-1", from: "+60177872890", to: "+61411111111", body: "hi back", timestamp: "1775012927" })).toBe(200)
   const stranger = await fetch(`${url}/message`, { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" })
   expect(stranger.status).toBe(401)
-  for (let i = 0; i < 200 && sims.webhook.payloads().length < 2; i++) await new Promise((r) => setTimeout(r, 25))
+  await waitWhile(() => sims.webhook.payloads().length < 2)
   expect(sims.webhook.payloads().map((p) => p.events[0])).toEqual([
     { type: "message_status", mId, timestamp: 1775012927000, status: { value: "delivered" } },
     { type: "message", mId: "IN-1", timestamp: 1775012927000, message: { type: "text", text: "hi back" } }

@@ -1,6 +1,6 @@
 // Micro-batching on its own: every caller is answered, with its own results, and a gone caller is not sent.
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Effect, Either, Fiber, Ref } from "effect"
+import { Data, Effect, Either, Fiber, Ref, TestClock } from "effect"
 import type { SmsMessage } from "../src/provider/ClickSend.ts"
 import { batched } from "../src/services/smsBatcher.ts"
 
@@ -10,6 +10,31 @@ const settings = { maxMessages: 10, windowMs: 20 }
 const sameTo = (sent: SmsMessage, answer: { to: string }) => answer.to === sent.to
 
 describe("batched", () => {
+  it.scoped("the rule, on the TestClock: N callers within one window share ceil(N / maxMessages) calls; a later caller starts a new window", () =>
+    Effect.gen(function*() {
+      const calls = yield* Ref.make<Array<{ at: number; size: number }>>([])
+      const send = (messages: ReadonlyArray<SmsMessage>) =>
+        TestClock.currentTimeMillis.pipe(
+          Effect.flatMap((at) => Ref.update(calls, (c) => [...c, { at, size: messages.length }])),
+          Effect.as(messages.map((m) => ({ to: m.to })))
+        )
+      const viaBatch = yield* batched(send, { maxMessages: 10, windowMs: 100 }, sameTo, () => new Mismatch())
+      const callers = yield* Effect.forEach(Array.from({ length: 25 }, (_, i) => `+${i}`), (to) => Effect.fork(viaBatch([sms(to)])))
+      yield* TestClock.adjust("99 millis")
+      // Full batches leave at once; the rest waits for its window to close.
+      expect(yield* Ref.get(calls)).toEqual([{ at: 0, size: 10 }, { at: 0, size: 10 }])
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Ref.get(calls)).toEqual([{ at: 0, size: 10 }, { at: 0, size: 10 }, { at: 100, size: 5 }])
+      const answers = yield* Effect.forEach(callers, Fiber.join)
+      expect(answers.map((a) => a[0]!.to)).toEqual(Array.from({ length: 25 }, (_, i) => `+${i}`))
+      // A caller after the window closed opens a window of its own.
+      yield* TestClock.adjust("50 millis")
+      const late = yield* Effect.fork(viaBatch([sms("+late")]))
+      yield* TestClock.adjust("100 millis")
+      expect(yield* Fiber.join(late)).toEqual([{ to: "+late" }])
+      expect((yield* Ref.get(calls)).slice(3)).toEqual([{ at: 250, size: 1 }])
+    }))
+
   it.scopedLive("callers in one window share a call and each gets its own slice", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)

@@ -27,7 +27,7 @@ const start = (args: Array<string>, extraEnv: Record<string, string | undefined>
   return { child, output, exited }
 }
 
-const waitFor = async (check: () => RegExpMatchArray | null, ms = 10_000) => {
+const waitFor = async (check: () => RegExpMatchArray | null, ms = 30_000) => {
   const until = Date.now() + ms
   for (;;) {
     const match = check()
@@ -128,6 +128,18 @@ describe("check-config", () => {
     expect(printed.channels[0]).toMatchObject({ channelId: "gfd8g7fd89dgfd", apiToken: "<redacted>" })
     expect(printed.provider).toMatchObject({ username: "<redacted>", apiKey: "<redacted>", pushSecret: "<redacted>", maxParts: 6 })
     expect(result.stdout + result.stderr).not.toMatch(/NEVER-PRINTED|never-printed|ops-user/)
+    // Each channel shows where its events go; nothing to warn about.
+    expect(printed.channels[0].webhookUrl).toBe("https://webhook.respond.io/custom/channel/webhook/")
+    expect(result.stderr).toBe(`${result.file}: valid\n`)
+  })
+
+  it("a webhook on respond.io's old host: still valid (exit 0), with a warning line saying what to do", async () => {
+    const result = await run({ ...shipped, platform: { plugin: "respond.io", webhookUrl: "https://app.respond.io/custom/channel/webhook/" } })
+    expect(result.code).toBe(0)
+    const [warning, valid, ...rest] = result.stderr.split("\n")
+    expect(warning).toMatch(/^warning: channel main: its events go to app\.respond\.io; .*webhook\.respond\.io.*Settings > Channels > the channel "main" > Configuration.*channels\[0\]\.webhookUrl$/)
+    expect([valid, ...rest]).toEqual([`${result.file}: valid`, ""])
+    expect(JSON.parse(result.stdout).channels[0].webhookUrl).toBe("https://app.respond.io/custom/channel/webhook/")
   })
 
   it.each([

@@ -2,12 +2,10 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Layer, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
-import { bridge } from "../Bridge.ts"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig, webhookUrlOf } from "../config/ChannelConfig.ts"
 import { loadConfig } from "../config/loadConfig.ts"
-import { runDemo } from "../demo.ts"
+import { configWarnings } from "../config/warnings.ts"
 import { loggerFor } from "../logging.ts"
-import { CliLayer, listDeadLetters, replayDeadLetters } from "./deadLetters.ts"
 
 /** A command line that parses but does not make sense (exit 64). */
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
@@ -27,15 +25,21 @@ const configFile = (own: Option.Option<string>) =>
 
 const defaultConfigFile = "channel.config.json"
 
+// The server, the demo and the store's commands are loaded when they run, so the others start in half the time.
 const serveWith = (file: string) =>
-  Effect.flatMap(loadConfig(file), (loaded) => Layer.launch(bridge(loaded)).pipe(Effect.provide(loggerFor(loaded.log, "batched"))))
+  Effect.flatMap(loadConfig(file), (loaded) =>
+    Effect.promise(() => import("../Bridge.ts")).pipe(
+      Effect.flatMap(({ bridge }) => Layer.launch(bridge(loaded))),
+      Effect.provide(loggerFor(loaded.log, "batched"))
+    ))
 
 /** A command that works on the store of the configuration, without serving. */
-const withStore = <A, E>(own: Option.Option<string>, effect: Effect.Effect<A, E, any>) =>
+const withStore = <A, E>(own: Option.Option<string>, use: (commands: typeof import("./deadLetters.ts")) => Effect.Effect<A, E, any>) =>
   Effect.flatMap(Effect.flatMap(configFile(own), loadConfig), (loaded) =>
-    (effect.pipe(Effect.provide(CliLayer), Effect.provide(Layer.succeed(AppConfig, loaded))) as Effect.Effect<A, E>).pipe(
-      Effect.provide(loggerFor(loaded.log))
-    ))
+    Effect.flatMap(Effect.promise(() => import("./deadLetters.ts")), (commands) =>
+      use(commands).pipe(Effect.provide(commands.CliLayer), Effect.provide(Layer.succeed(AppConfig, loaded))) as Effect.Effect<A, E>).pipe(
+        Effect.provide(loggerFor(loaded.log))
+      ))
 
 const serve = Command.make("serve", { config }, ({ config }) => Effect.flatMap(configFile(config), serveWith)).pipe(
   Command.withDescription("Serve the bridge until SIGTERM or SIGINT (the default command)")
@@ -45,7 +49,10 @@ const checkConfig = Command.make("check-config", { config }, ({ config }) =>
   Effect.gen(function*() {
     const file = yield* configFile(config)
     const loaded = yield* loadConfig(file)
-    yield* Console.log(JSON.stringify(loaded, null, 2))
+    // Each channel with the webhook URL its events go to, whether its own or the platform's.
+    const channels = loaded.channels.map((c) => ({ ...c, webhookUrl: webhookUrlOf(loaded.platform, c) }))
+    yield* Console.log(JSON.stringify({ ...loaded, channels }, null, 2))
+    for (const warning of configWarnings(loaded)) yield* Console.error(`warning: ${warning}`)
     yield* Console.error(`${file}: valid`)
   })).pipe(
     Command.withDescription(
@@ -56,11 +63,11 @@ const checkConfig = Command.make("check-config", { config }, ({ config }) =>
 const demo = Command.make("demo", {
   once: Options.boolean("once").pipe(Options.withDescription("exit after one message each way")),
   port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("the bridge's port (0: any free one)"))
-}, runDemo).pipe(
+}, (options) => Effect.flatMap(Effect.promise(() => import("../demo.ts")), ({ runDemo }) => runDemo(options))).pipe(
   Command.withDescription("Run the bridge between a simulated ClickSend and a simulated webhook, on loopback; no accounts needed")
 )
 
-const list = Command.make("list", { config }, ({ config }) => withStore(config, listDeadLetters)).pipe(
+const list = Command.make("list", { config }, ({ config }) => withStore(config, (commands) => commands.listDeadLetters)).pipe(
   Command.withDescription("List what could not be delivered, and the pushes that fit no channel")
 )
 
@@ -71,7 +78,7 @@ const replay = Command.make("replay", {
 }, ({ all, config, id }) =>
   Effect.gen(function*() {
     if (all === Option.isSome(id)) return yield* new UsageError({ message: "dead-letters replay takes one id or --all" })
-    const replayed = yield* withStore(config, replayDeadLetters(Option.getOrElse(id, () => "all" as const)))
+    const replayed = yield* withStore(config, (commands) => commands.replayDeadLetters(Option.getOrElse(id, () => "all" as const)))
     if (replayed === 0 && Option.isSome(id)) return yield* new UsageError({ message: `no dead letter has id ${id.value}` })
   })).pipe(
     Command.withDescription("Send dead letters again: one by id, or --all")

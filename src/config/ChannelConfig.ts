@@ -10,6 +10,10 @@ const HttpUrl = Schema.String.pipe(
   Schema.annotations({ identifier: "HttpUrl", jsonSchema: { type: "string", format: "uri" } })
 )
 
+/** An optional URL setting, its description kept in the JSON Schema (an annotation on the optional key is not). */
+const optionalUrl = (description: string) =>
+  Schema.optional(HttpUrl.annotations({ jsonSchema: { type: "string", format: "uri", description } }))
+
 const Secret = (description: string) =>
   Schema.Redacted(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))).annotations({
     description
@@ -31,7 +35,8 @@ const E164 = Schema.String.pipe(
   Schema.pattern(/^\+[1-9][0-9]{6,14}$/, { message: () => "must be a phone number in E.164 form, e.g. +61411111111" })
 )
 
-export const RespondIoWebhookUrl = "https://app.respond.io/custom/channel/webhook/"
+/** respond.io's webhook since August 2026 (it moved from app.respond.io); each channel's own URL is on its Configuration page. */
+export const RespondIoWebhookUrl = "https://webhook.respond.io/custom/channel/webhook/"
 
 export const ServerSettings = Schema.Struct({
   host: withDefault(Schema.String, "0.0.0.0"),
@@ -68,17 +73,11 @@ export const PlatformSettings = Schema.Struct({
     Schema.Literal("respond.io", "is-messenger").annotations({ message: () => ({ message: "must be \"respond.io\" or \"is-messenger\"", override: true }) }),
     "respond.io"
   ),
-  webhookUrl: Schema.optional(HttpUrl).annotations({
-    description: `Where incoming events are posted. Default for respond.io: ${RespondIoWebhookUrl}; required for is-messenger`
-  }),
+  webhookUrl: optionalUrl(
+    `Where incoming events are posted, unless a channel has its own webhookUrl. Default for respond.io: ${RespondIoWebhookUrl}; for is-messenger, required unless every channel has its own`
+  ),
   timeoutMs: withDefault(PositiveInt, 10_000)
-}).pipe(
-  Schema.filter((p) =>
-    p.plugin === "is-messenger" && p.webhookUrl === undefined
-      ? { path: ["webhookUrl"], message: "is required when plugin is is-messenger" }
-      : undefined
-  )
-)
+})
 
 export const RetrySettings = Schema.Struct({
   initialDelayMs: withDefault(PositiveInt, 200),
@@ -128,7 +127,10 @@ export const Channel = Schema.Struct({
     Schema.maxLength(100, { message: () => "must be at most 100 characters" })
   ),
   apiToken: Secret("The channel's API token: respond.io sends it to /message, we send it to the webhook"),
-  from: Schema.optional(Schema.String).annotations({ description: "ClickSend sender id or number" }),
+  from: Schema.optional(Schema.String.annotations({ description: "ClickSend sender id or number" })),
+  webhookUrl: optionalUrl(
+    "This channel's webhook URL, as the platform shows it on the channel's Configuration page (overrides platform.webhookUrl)"
+  ),
   numbers: withDefault(Schema.Array(E164), []).annotations({
     description: "ClickSend numbers whose inbound SMS belong to this channel"
   })
@@ -174,6 +176,18 @@ const unique = <A>(items: ReadonlyArray<A>, key: (a: A) => ReadonlyArray<string>
   return undefined
 }
 
+/** IS-Messenger has no default webhook: each channel needs one, its own or platform.webhookUrl. */
+const webhookForEveryChannel = (c: {
+  readonly platform: typeof PlatformSettings.Type
+  readonly channels: ReadonlyArray<Channel>
+}) => {
+  if (c.platform.plugin !== "is-messenger" || c.platform.webhookUrl !== undefined) return undefined
+  const i = c.channels.findIndex((ch) => ch.webhookUrl === undefined)
+  return i === -1
+    ? undefined
+    : { path: ["platform", "webhookUrl"], message: `is required when plugin is is-messenger (channels[${i}] has no webhookUrl of its own)` }
+}
+
 export const ChannelConfig = Schema.Struct({
   $schema: Schema.optional(Schema.String),
   server: withDefault(ServerSettings, {
@@ -198,13 +212,16 @@ export const ChannelConfig = Schema.Struct({
     unique(c.channels, (ch) => [ch.name], "name") ??
       unique(c.channels, (ch) => [ch.channelId], "channelId") ??
       unique(c.channels, (ch) => [Redacted.value(ch.apiToken)], "apiToken") ??
-      unique(c.channels, (ch) => ch.numbers, "a number in numbers")
+      unique(c.channels, (ch) => ch.numbers, "a number in numbers") ??
+      webhookForEveryChannel(c)
   ),
   Schema.annotations({ identifier: "ChannelConfig", title: "custom-channel-server configuration" })
 )
 export type ChannelConfig = typeof ChannelConfig.Type
 
-export const webhookUrlOf = (platform: ChannelConfig["platform"]): string => platform.webhookUrl ?? RespondIoWebhookUrl
+/** Where a channel's events go: its own URL, else the platform's, else respond.io's default. */
+export const webhookUrlOf = (platform: ChannelConfig["platform"], channel: Channel): string =>
+  channel.webhookUrl ?? platform.webhookUrl ?? RespondIoWebhookUrl
 
 /** The decoded configuration, as a service every layer reads from. */
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, ChannelConfig>() {}

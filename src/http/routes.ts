@@ -2,6 +2,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
+import { configWarnings } from "../config/warnings.ts"
 import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
@@ -28,9 +29,13 @@ const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, 
     return HttpServerResponse.unsafeJson({ ok: true, outcome })
   })
 
-/** Ready when the store answers and every channel's worker runs; says how much waits and how much is dead. */
+/**
+ * Ready when the store answers and every channel's worker runs; says how much waits and how much is dead, and what
+ * in the configuration needs the operator (warnings do not make it unready).
+ */
 const readiness = Effect.gen(function*() {
-  const { channels } = yield* AppConfig
+  const config = yield* AppConfig
+  const { channels } = config
   const store = yield* Store
   const storeOpen = yield* store.ping().pipe(Effect.as(true), Effect.catchAllCause(() => Effect.succeed(false)))
   const workers = yield* (yield* Deliveries).running
@@ -43,7 +48,8 @@ const readiness = Effect.gen(function*() {
     channels: Object.fromEntries(
       channels.map((c) => [c.name, depth.get(c.channelId) ?? { outbox: 0, deadLetters: 0 }])
     ),
-    unroutable: depth.get("")?.deadLetters ?? 0
+    unroutable: depth.get("")?.deadLetters ?? 0,
+    warnings: configWarnings(config)
   }, { status: ready ? 200 : 503 })
 })
 

@@ -1,6 +1,7 @@
-// The platform's webhook client: one attempt to post a channel's events with its bearer token (over node:http).
+// The platform's webhook client: one attempt to post a channel's events to its webhook URL with its bearer token (over node:http).
 import { Clock, Data, Effect, Redacted } from "effect"
 import { AppConfig, type Channel, webhookUrlOf } from "../config/ChannelConfig.ts"
+import { isOldRespondIoHost, oldHostAdvice } from "../config/warnings.ts"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
 import { keepAlivePool } from "./keepAlivePost.ts"
 import { Metrics, timed } from "./Metrics.ts"
@@ -9,16 +10,32 @@ import { isTransientStatus, parseRetryAfter, Transient } from "./RetryPolicy.ts"
 /** The webhook answered 4xx (other than 408 and 429): sending the same event again will not help. */
 export class WebhookRefused extends Data.TaggedError("WebhookRefused")<{ readonly reason: string }> {}
 
+/**
+ * Why the webhook's 4xx makes a dead letter. A 404 or 410 from respond.io's old host means the channel's URL must
+ * change, so the reason says how (`index`: the channel's place in channels[]).
+ */
+export const refusedReason = (plugin: string, status: number, url: string, channel: Channel, index: number): string =>
+  `the ${plugin} webhook refused the event: HTTP ${status}` +
+  ((status === 404 || status === 410) && isOldRespondIoHost(url) ? `; ${oldHostAdvice(channel, index)}` : "")
+
 export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondIoClient", {
   scoped: Effect.gen(function*() {
-    const { platform } = yield* AppConfig
+    const { channels, platform } = yield* AppConfig
     const metrics = yield* Metrics
-    // The delivery workers bound how many calls are under way; the pool keeps their connections alive.
-    const post = yield* keepAlivePool(webhookUrlOf(platform), Infinity, platform.timeoutMs)
+    // One kept-alive pool per webhook URL (channels may have their own); the delivery workers bound the calls.
+    const pools = new Map<string, Effect.Effect.Success<ReturnType<typeof keepAlivePool>>>()
+    for (const url of new Set(channels.map((c) => webhookUrlOf(platform, c)))) {
+      pools.set(url, yield* keepAlivePool(url, Infinity, platform.timeoutMs))
+    }
+    const targets = new Map(channels.map((c, index) => {
+      const url = webhookUrlOf(platform, c)
+      return [c.channelId, { post: pools.get(url)!, refused: (status: number) => refusedReason(platform.plugin, status, url, c, index) }] as const
+    }))
 
     /** One POST; succeeds once the webhook answered 2xx. Retrying is the delivery worker's business. */
     const deliver = (channel: Channel, payload: WebhookPayload): Effect.Effect<void, Transient | WebhookRefused> =>
       Effect.gen(function*() {
+        const { post, refused } = targets.get(channel.channelId)!
         const headers = { authorization: `Bearer ${Redacted.value(channel.apiToken)}`, "content-type": "application/json" }
         const response = yield* post("", headers, JSON.stringify(payload)).pipe(
           timed(metrics.webhookLatency, (response) => ({ channel: channel.name, status: response?.status ?? 0 }))
@@ -29,7 +46,7 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
           const retryAfterMs = parseRetryAfter(response.retryAfter, yield* Clock.currentTimeMillis)
           return yield* new Transient({ reason: `HTTP ${status}`, retryAfterMs })
         }
-        return yield* new WebhookRefused({ reason: `the ${platform.plugin} webhook refused the event: HTTP ${status}` })
+        return yield* new WebhookRefused({ reason: refused(status) })
       })
 
     return { deliver }
