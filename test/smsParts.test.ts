@@ -70,3 +70,53 @@ describe("splitText", () => {
     expect(bodies).toHaveLength(8)
   })
 })
+
+describe("splitText over fuzzed texts: no cut inside a grapheme cluster", () => {
+  // A seeded generator, so a failure is the same on every run.
+  let seed = 20261202
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
+  const pieces = [
+    () => pick(["a", "Z", "7", "@", "é", "€", "[", "."]), // GSM-7, some of it escaped
+    () => pick(["ж", "中", "ก", "ع"]), // UCS-2
+    () => `e${"\u0301".repeat(1 + Math.floor(random() * 3))}`, // combining acute accents
+    () => pick(["กำ", "ที่", "น้ำ", "ปั๊ม"]), // Thai with its combining marks
+    () => pick(["👩‍👩‍👧‍👦", "👨‍💻", "🏳️‍🌈", "👍🏽"]), // ZWJ sequences and a skin tone
+    () => pick(["🇲🇾", "🇦🇺", "🇯🇵"]), // flags: regional indicator pairs
+    () => pick(["😀", "𝄞", "🙂"]), // surrogate pairs
+    () => (random() < 0.02 ? " " : "") // whitespace only now and then: most cuts are hard cuts
+  ]
+  const boundaries = (text: string) =>
+    new Set(Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text), (s) => s.index))
+
+  it("3,000 texts: the parts join to the text, each fits its part limit, and every seam is a grapheme boundary", () => {
+    let seams = 0
+    for (let n = 0; n < 3000; n++) {
+      const mixed = random() < 0.5
+      const length = 50 + Math.floor(random() * 1500)
+      let text = ""
+      while (text.length < length) text += mixed ? pick(pieces)() : pieces[pick([0, 2, 4, 5])]!()
+      const maxParts = 1 + Math.floor(random() * 6)
+      const bodies = splitText(text, maxParts)
+      expect(bodies.join("")).toBe(text)
+      const allowed = boundaries(text)
+      let at = 0
+      for (const body of bodies) {
+        expect(countParts(body).parts).toBeLessThanOrEqual(maxParts)
+        at += body.length
+        if (at < text.length) {
+          seams++
+          expect(allowed.has(at), `cut at ${at} of ${JSON.stringify(text.slice(at - 4, at + 4))}`).toBe(true)
+        }
+      }
+    }
+    expect(seams).toBeGreaterThan(3000)
+  })
+
+  it("a single cluster too big for one body is the only thing cut, between its code points", () => {
+    const huge = `a${"\u0301".repeat(200)}`
+    const bodies = splitText(huge, 1)
+    expect(bodies.join("")).toBe(huge)
+    for (const body of bodies) expect(countParts(body).parts).toBe(1)
+  })
+})

@@ -1,7 +1,17 @@
-// Splits a text into bodies that ClickSend will not truncate; joined in order they give back the text.
+// Splits a text into bodies that ClickSend will not truncate; joined in order they give back the text, and no
+// body ends inside a character as people see it (a grapheme cluster: e + U+0301, a flag, a ZWJ emoji sequence).
 import { fitsIn } from "./smsParts.ts"
 
-/** Longest prefix (in code points) of `chars` that fits; fitting only gets harder as the prefix grows. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" })
+
+/**
+ * The text as units that are never cut: its grapheme clusters. A cluster that alone would not fit in one body
+ * (hundreds of combining marks on one letter) is the only thing cut, between its code points.
+ */
+const units = (text: string, maxParts: number): Array<string> =>
+  Array.from(graphemes.segment(text), ({ segment }) => segment).flatMap((g) => fitsIn(g, maxParts) ? [g] : Array.from(g))
+
+/** Longest prefix (in units) of `units` that fits; fitting only gets harder as the prefix grows. */
 const longestFit = (chars: ReadonlyArray<string>, maxParts: number): number => {
   let lo = 1
   let hi = chars.length
@@ -15,7 +25,7 @@ const longestFit = (chars: ReadonlyArray<string>, maxParts: number): number => {
 
 /**
  * Cut after the last whitespace of the prefix, so words stay whole; but never leave a message less than half
- * full for it (that would cost an extra SMS): a word too long for that is cut hard.
+ * full for it (that would cost an extra SMS): a word too long for that is cut hard, between graphemes.
  */
 const wordBoundary = (chars: ReadonlyArray<string>, end: number): number => {
   for (let i = end - 1; i >= Math.floor(end / 2); i--) if (/\s/.test(chars[i]!)) return i + 1
@@ -25,7 +35,7 @@ const wordBoundary = (chars: ReadonlyArray<string>, end: number): number => {
 export const splitText = (text: string, maxParts: number): Array<string> => {
   if (fitsIn(text, maxParts)) return [text]
   const chunks: Array<string> = []
-  let rest = Array.from(text)
+  let rest = units(text, maxParts)
   while (rest.length > 0) {
     const whole = rest.join("")
     if (fitsIn(whole, maxParts)) {
