@@ -1,4 +1,6 @@
 // The kept-alive poster: where a call goes, what it gets back, and what a timeout says about the request.
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { type HttpFake, startHttpFake } from "../src/simulators/httpFake.ts"
 import { keepAlivePost, NoAnswer } from "../src/services/keepAlivePost.ts"
@@ -10,8 +12,8 @@ const fake = async () => {
   fakes.push(f)
   return f
 }
-const pool = (base: string, maxConnections = 8, timeoutMs = 2_000) => {
-  const p = keepAlivePost(base, maxConnections, timeoutMs)
+const pool = (base: string, maxConnections = 8, timeoutMs = 2_000, maxAnswerBytes = 1024 * 1024) => {
+  const p = keepAlivePost(base, maxConnections, timeoutMs, maxAnswerBytes)
   closers.push(p.close)
   return p.post
 }
@@ -66,5 +68,35 @@ describe("keepAlivePost", () => {
     expect(error).toBeInstanceOf(NoAnswer)
     expect(((error as NoAnswer).cause as Error).name).toBe("AbortError")
     expect(f.requests.length).toBeLessThanOrEqual(1)
+  })
+
+  it("an answer past maxAnswerBytes is not read on: the connection is dropped and the call fails like a timeout", async () => {
+    // A server that answers 200 and then streams, 64 KiB a chunk, until the client goes (at most 64 MiB).
+    let written = 0
+    const server = http.createServer((_, response) => {
+      response.writeHead(200, { "content-type": "text/plain" })
+      const chunk = Buffer.alloc(64 * 1024, "x")
+      const more = () => {
+        while (written < 64 * 1024 * 1024 && !response.destroyed) {
+          written += chunk.length
+          if (!response.write(chunk)) return void response.once("drain", more)
+        }
+        response.end()
+      }
+      more()
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const error = await pool(url, 1, 30_000, 256 * 1024)("/a", {}, "x", signal()).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(NoAnswer)
+      expect(error).toMatchObject({ sent: true, timedOut: true, message: "the answer is larger than 262144 bytes" })
+      await new Promise((r) => setTimeout(r, 100))
+      // The server stopped soon after the cap: what sat in the sockets' buffers, not the 64 MiB it had to give.
+      expect(written).toBeLessThan(16 * 1024 * 1024)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 })

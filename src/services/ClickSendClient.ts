@@ -24,7 +24,8 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
       "content-type": "application/json",
       accept: "application/json"
     }
-    const pool = yield* keepAlivePool(provider.baseUrl, provider.maxConnections, provider.timeoutMs)
+    // A send answer of 1,000 messages (the most one call takes) is under 1 MiB; past 4 MiB it is not ClickSend's.
+    const pool = yield* keepAlivePool(provider.baseUrl, provider.maxConnections, provider.timeoutMs, 4 * 1024 * 1024)
     const post = (path: string, body: unknown) => pool(path, headers, JSON.stringify(body))
 
     /** One POST: the per-message answers, or why not. Never retries a refusal. */

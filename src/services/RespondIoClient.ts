@@ -23,9 +23,10 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
     const { channels, platform } = yield* AppConfig
     const metrics = yield* Metrics
     // One kept-alive pool per webhook URL (channels may have their own); the delivery workers bound the calls.
+    // The webhook answers "OK": 64 KiB is far more than any answer of it worth reading.
     const pools = new Map<string, Effect.Effect.Success<ReturnType<typeof keepAlivePool>>>()
     for (const url of new Set(channels.map((c) => webhookUrlOf(platform, c)))) {
-      pools.set(url, yield* keepAlivePool(url, Infinity, platform.timeoutMs))
+      pools.set(url, yield* keepAlivePool(url, Infinity, platform.timeoutMs, 64 * 1024))
     }
     const targets = new Map(channels.map((c, index) => {
       const url = webhookUrlOf(platform, c)

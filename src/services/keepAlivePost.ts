@@ -22,8 +22,9 @@ export type Post = (
 ) => Promise<PostAnswer>
 
 /**
- * A call that got no answer: in time (`timedOut`), or at all (the connection failed; `cause` says how). `sent`:
- * the request had been written to a connection, so the server may have it; if not, it surely does not.
+ * A call that got no answer: in time (`timedOut`), or at all (the connection failed; `cause` says how), or one
+ * too big to read (counted as a timeout: the server had the request). `sent`: the request had been written to a
+ * connection, so the server may have it; if not, it surely does not.
  */
 export class NoAnswer extends Error {
   readonly sent: boolean
@@ -39,11 +40,17 @@ export class NoAnswer extends Error {
  * A poster for `base` (its path is the prefix of every call's path, its query string is kept). At most
  * `maxConnections` sockets are open at once; further requests wait for a free one. A call not answered within
  * `timeoutMs`, waiting included, is aborted and fails with NoAnswer (a timer here rather than an Effect timeout,
- * which forks two fibers per call on the hot path). Idle sockets close after a few seconds (sooner if the
+ * which forks two fibers per call on the hot path). An answer body over `maxAnswerBytes` is not read on: the
+ * connection is dropped and the call fails like a timeout, so a server that streams cannot fill the memory. Idle sockets close after a few seconds (sooner if the
  * server's Keep-Alive header asks), so a reused socket is rarely one the server has just closed. A bare forwarder
  * serves about 30% more requests with it than with the runtime's fetch (BENCHMARKS.md).
  */
-export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: number): { readonly post: Post; readonly close: () => void } => {
+export const keepAlivePost = (
+  base: string,
+  maxConnections: number,
+  timeoutMs: number,
+  maxAnswerBytes: number
+): { readonly post: Post; readonly close: () => void } => {
   const url = new URL(base)
   const secure = url.protocol === "https:"
   const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: maxConnections, timeout: 4_000 })
@@ -69,7 +76,15 @@ export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: n
         headers: { "user-agent": userAgent, ...headers, "content-length": Buffer.byteLength(body) }
       }, (response) => {
         const chunks: Array<Buffer> = []
-        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        let size = 0
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length
+          if (size <= maxAnswerBytes) return void chunks.push(chunk)
+          clearTimeout(timer)
+          chunks.length = 0
+          reject(new NoAnswer(`the answer is larger than ${maxAnswerBytes} bytes`, { sent: true, timedOut: true }))
+          outgoing.destroy()
+        })
         response.on("error", fail)
         response.on("end", () => {
           clearTimeout(timer)
@@ -95,10 +110,11 @@ export const keepAlivePost = (base: string, maxConnections: number, timeoutMs: n
 export const keepAlivePool = (
   base: string,
   maxConnections: number,
-  timeoutMs: number
+  timeoutMs: number,
+  maxAnswerBytes: number
 ): Effect.Effect<(path: string, headers: Readonly<Record<string, string>>, body: string) => Effect.Effect<PostAnswer, Transient>, never, Scope.Scope> =>
   Effect.map(
-    Effect.acquireRelease(Effect.sync(() => keepAlivePost(base, maxConnections, timeoutMs)), (pool) => Effect.sync(pool.close)),
+    Effect.acquireRelease(Effect.sync(() => keepAlivePost(base, maxConnections, timeoutMs, maxAnswerBytes)), (pool) => Effect.sync(pool.close)),
     (pool) => (path, headers, body) =>
       Effect.tryPromise({
         try: (signal) => pool.post(path, headers, body, signal),
