@@ -246,6 +246,22 @@ describe("POST /message", () => {
         expect(h.clicksend.requests).toHaveLength(0)
       }))
 
+    it.scopedLive("a value nested 100,000 levels deep is a 400 naming where, with nothing sent and no error logged", () =>
+      Effect.gen(function*() {
+        const h = yield* harness()
+        const deep = (levels: number) => `${"{\"a\":".repeat(levels)}1${"}".repeat(levels)}`
+        const bodies = [
+          `{"channelId":${deep(100_000)},"contactId":"+60177872890","message":{"type":"text","text":"x"}}`,
+          `{"channelId":"gfd8g7fd89dgfd","contactId":"+60177872890","message":{"type":"text","text":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`
+        ]
+        const answers = yield* Effect.forEach(bodies, (body) => promise(() => h.post("/message", body, { authorization: `Bearer ${secrets.tokenA}` })))
+        expect(answers.map((a) => a.status)).toEqual([400, 400])
+        expect(answers[0]!.json.error.message).toBe(`channelId${".a".repeat(31)}: nested more than 32 levels deep`)
+        expect(answers[1]!.json.error.message).toBe(`message.text${"[0]".repeat(30)}: nested more than 32 levels deep`)
+        expect(h.clicksend.requests).toHaveLength(0)
+        expect(h.logs.filter((l) => JSON.parse(l).logLevel === "ERROR")).toEqual([])
+      }))
+
     it.scopedLive("404 for an unknown route, 413 for a body over server.maxBodyBytes", () =>
       Effect.gen(function*() {
         const h = yield* harness({ server: { maxBodyBytes: 2048 } })

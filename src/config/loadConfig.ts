@@ -4,6 +4,7 @@ import * as fs from "node:fs"
 import { ChannelConfig } from "./ChannelConfig.ts"
 import { expandEnv } from "./expandEnv.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
+import { maxDepth, tooDeep } from "../nesting.ts"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {
   /** EX_CONFIG from sysexits.h: the conventional exit code for a configuration error. */
@@ -29,6 +30,8 @@ export const parseConfig = (
     const before = text.slice(0, at).split("\n")
     return fail("(top level)", `not valid JSON (line ${before.length}, column ${before.at(-1)!.length + 1})`)
   }
+  const deep = tooDeep(json)
+  if (deep) return fail(formatPath(deep), `nested more than ${maxDepth} levels deep`)
   const expanded = expandEnv(json, env)
   if (Either.isLeft(expanded)) {
     return fail(formatPath(expanded.left.path), `environment variable ${expanded.left.name} is not set`)
