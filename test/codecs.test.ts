@@ -90,7 +90,8 @@ describe("ClickSend pushes", () => {
   it.each([
     [{ from: "+61429912603", body: "hi" }, "message_id: is required"],
     [{ from: "+61429912603", body: "hi", message_id: "x".repeat(51) }, "message_id: at most 50 characters"],
-    [{ from: "", body: "hi", message_id: "ID" }, "from: must not be empty"],
+    [{ from: "", body: "hi", message_id: "ID" }, "from: must be a phone number in E.164 form (7 to 15 digits) or a sender name of at most 50 characters"],
+    [{ from: "1".repeat(300), body: "hi", message_id: "ID" }, "from: must be a phone number in E.164 form"],
     [{ from: "+61429912603", message_id: "ID" }, "body: is required"],
     [{ from: "+61429912603", body: "hi", message_id: "ID", timestamp: "yesterday" }, "timestamp"]
   ])("an invalid inbound push %j is refused: %s", (fields, error) => {

@@ -106,6 +106,32 @@ describe("POST /clicksend/push_message", () => {
       expect(h.logs.join("\n")).toContain("invalid inbound SMS; kept as a dead letter")
     }))
 
+  it.scopedLive("a JSON number as from gets its +; an implausible timestamp becomes the time of arrival, with a warning; a 300-digit from is a 400", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const json = (body: unknown) =>
+        promise(() =>
+          fetch(pushUrl(h, "push_message"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+            .then(async (r) => ({ status: r.status, json: await r.json() as any }))
+        )
+      const before = Date.now()
+      expect((yield* json({ message_id: "NUM-1", from: 61429912603, to: 61411111111, body: "hi", timestamp: 1e303 })).status).toBe(200)
+      const [event] = yield* promise(() => h.delivered(1))
+      expect(event!.contactId).toBe("+61429912603")
+      expect(event!.contact).toEqual({ phone: "+61429912603" })
+      expect(event!.events[0].timestamp).toBeGreaterThanOrEqual(before)
+      expect(event!.events[0].timestamp).toBeLessThanOrEqual(Date.now())
+      expect(h.logs.map((l) => JSON.parse(l)).find((l) => l.logLevel === "WARN")).toMatchObject({
+        message: "implausible timestamp in a push; the time of arrival is used instead",
+        annotations: { mId: "NUM-1", timestamp: "1e+303" }
+      })
+
+      const long = yield* json({ message_id: "NUM-2", from: "1".repeat(300), to: "+61411111111", body: "hi" })
+      expect(long).toEqual({ status: 400, json: { error: { message: "from: must be a phone number in E.164 form (7 to 15 digits) or a sender name of at most 50 characters" } } })
+      expect((yield* promise(h.deadLetters)).map((d) => [d.kind, d.lastError.slice(0, 6)])).toEqual([["unroutable-inbound", "from: "]])
+      expect(h.webhook.requests).toHaveLength(1)
+    }))
+
   it.scopedLive("a `+` sent unencoded arrives as a space and is mended; a JSON body sent as text/plain is still JSON", () =>
     Effect.gen(function*() {
       const h = yield* harness()

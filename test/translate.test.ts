@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
 import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
+import { normalisePhone } from "../src/provider/ClickSend.ts"
 import { inboundToPayload, laterPart, receiptStatus, receiptTimestamp, statusPayload } from "../src/translate/incoming.ts"
 import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
 import { chosenOption, inboundText, quickReplyWindowMs } from "../src/translate/quickReplies.ts"
@@ -78,6 +79,8 @@ describe("outgoing", () => {
 
 describe("incoming", () => {
   const route = { channelId: "gfd8g7fd89dgfd", contactId: "+60177872890", part: 1, parts: 1 }
+  /** When the pushes below arrived: a minute after their own timestamp. */
+  const arrived = 1775012927000 + 60_000
   const receipt = (status_code: number, extra: object = {}) => ({ message_id: "M1", status_code, timestamp: 1775012927, ...extra })
   /** What the flow forwards for a receipt of a message sent whole. */
   const receiptToPayload = (r: Parameters<typeof receiptStatus>[0], now: number) => {
@@ -90,7 +93,7 @@ describe("incoming", () => {
     [201, { value: "delivered" }],
     [301, { value: "failed", message: "Number disconnected" }]
   ])("receipt status_code %d -> %j", (code, status) => {
-    const outcome = receiptToPayload(receipt(code, { error_text: "Number disconnected" }), 0)
+    const outcome = receiptToPayload(receipt(code, { error_text: "Number disconnected" }), arrived)
     expect(outcome).toEqual({
       _tag: "Forward",
       payload: {
@@ -120,12 +123,33 @@ describe("incoming", () => {
   })
 
   it("an inbound SMS becomes a message event with the timestamp in milliseconds", () => {
-    expect(inboundToPayload({ message_id: "ID", from: "+61429912603", body: "hi", timestamp: 1775012927 }, "C", 0)).toEqual({
+    expect(inboundToPayload({ message_id: "ID", from: "+61429912603", body: "hi", timestamp: 1775012927 }, "C", arrived)).toEqual({
       channelId: "C",
       contactId: "+61429912603",
       events: [{ type: "message", mId: "ID", timestamp: 1775012927000, message: { type: "text", text: "hi" } }],
       contact: { phone: "+61429912603" }
     })
+  })
+
+  it("a timestamp more than a year before arrival or a day after it is not believed: the time of arrival is used", () => {
+    const at = (timestamp: number) => inboundToPayload({ message_id: "ID", from: "+61429912603", body: "hi", timestamp }, "C", arrived).events[0].timestamp
+    expect(at(1e303)).toBe(arrived)
+    expect(at(0)).toBe(arrived)
+    expect(at(arrived / 1000 + 2 * 86_400)).toBe(arrived)
+    expect(at(arrived / 1000 - 367 * 86_400)).toBe(arrived)
+    expect(at(arrived / 1000 - 300 * 86_400)).toBe(arrived - 300 * 86_400_000)
+    expect(at(arrived / 1000 + 3600)).toBe(arrived + 3_600_000)
+  })
+
+  it("phone numbers in pushes become E.164 with their +; what is neither a number nor a short name is refused", () => {
+    expect(normalisePhone("61429912603")).toBe("+61429912603")
+    expect(normalisePhone(" 61429912603")).toBe("+61429912603") // a + that arrived as a space
+    expect(normalisePhone("+61 (429) 912-603")).toBe("+61429912603")
+    expect(normalisePhone("ACME")).toBe("ACME")
+    expect(normalisePhone("1".repeat(300))).toBeUndefined()
+    expect(normalisePhone("+0123456789")).toBeUndefined()
+    expect(normalisePhone("x".repeat(51))).toBeUndefined()
+    expect(normalisePhone("   ")).toBeUndefined()
   })
 
   it("routing: numbers first (any formatting), then the replied-to message's channel, then the only channel", () => {

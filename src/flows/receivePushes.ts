@@ -9,7 +9,7 @@ import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { Store } from "../store/Store.ts"
-import { inboundToPayload, laterPart, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
+import { inboundToPayload, laterPart, plausibleTime, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
 import { channelForInbound, decodeRoute } from "../translate/routing.ts"
 import { foldStatus } from "../translate/splitStatus.ts"
@@ -49,6 +49,18 @@ const commit = (channel: Channel, event: Parameters<Store["Type"]["accept"]>[0])
     return outcome
   })
 
+/** Now; and a warning when the push's own time is not believable (the event then carries the time of arrival). */
+const arrival = (seconds: number | undefined, direction: "in" | "receipt", mId: string) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (!plausibleTime(seconds, now)) {
+      yield* Effect.logWarning("implausible timestamp in a push; the time of arrival is used instead").pipe(
+        Effect.annotateLogs({ direction, mId, timestamp: String(seconds) })
+      )
+    }
+    return now
+  })
+
 /** The text the platform should see: with quick-reply mapping on, "2" after a numbered list is that option. */
 const textFor = (channel: Channel, push: InboundPush) =>
   Effect.gen(function*() {
@@ -71,7 +83,7 @@ const routeInbound = (push: InboundPush, fields: Fields) =>
       return "dead-lettered" satisfies PushOutcome
     }
     const text = yield* textFor(channel, push)
-    const payload = inboundToPayload({ ...push, body: text }, channel.channelId, yield* Clock.currentTimeMillis)
+    const payload = inboundToPayload({ ...push, body: text }, channel.channelId, yield* arrival(push.timestamp, "in", push.message_id))
     return yield* commit(channel, {
       channelId: channel.channelId,
       contactId: push.from,
@@ -138,7 +150,7 @@ const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
       )
       return "skipped" satisfies PushOutcome
     }
-    const timestamp = receiptTimestamp(receipt, yield* Clock.currentTimeMillis)
+    const timestamp = receiptTimestamp(receipt, yield* arrival(receipt.timestamp, "receipt", receipt.message_id))
     return yield* commit(channel, {
       channelId: channel.channelId,
       contactId: route.value.contactId,

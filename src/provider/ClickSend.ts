@@ -1,5 +1,5 @@
 // ClickSend REST v3 wire shapes: what we send, what it answers, what it pushes to us.
-import { Schema } from "effect"
+import { ParseResult, Schema } from "effect"
 
 export const SmsMessage = Schema.Struct({
   to: Schema.String,
@@ -47,13 +47,35 @@ const Seconds = Schema.Union(Schema.Number, Schema.NumberFromString).pipe(
 )
 
 /**
+ * A phone number as a push may write it (a JSON number, no `+`, a `+` that arrived as a space, separators) in
+ * E.164 with its `+`; a sender name (letters) as it is. Undefined for what fits neither, or is longer than the
+ * platform's contactId (50).
+ */
+export const normalisePhone = (value: string): string | undefined => {
+  const compact = value.replace(/[\s().-]/g, "")
+  if (/^\+?[0-9]+$/.test(compact)) return /^\+?[1-9][0-9]{6,14}$/.test(compact) ? `+${compact.replace(/^\+/, "")}` : undefined
+  return value.trim() !== "" && value.length <= 50 ? value : undefined
+}
+
+const Phone = Field.pipe(Schema.transformOrFail(Schema.String, {
+  strict: true,
+  decode: (value, _, ast) => {
+    const phone = normalisePhone(value)
+    return phone === undefined
+      ? ParseResult.fail(new ParseResult.Type(ast, value, "must be a phone number in E.164 form (7 to 15 digits) or a sender name of at most 50 characters"))
+      : ParseResult.succeed(phone)
+  },
+  encode: ParseResult.succeed
+}))
+
+/**
  * An inbound SMS push, with the legacy aliases: `message` = body, `sms` = from, `originalsenderid` = to.
  * Decoded from the raw fields after the aliases were resolved (see `resolveAliases`).
  */
 export const InboundPush = Schema.Struct({
   message_id: Field.pipe(Schema.minLength(1), Schema.maxLength(50, { message: () => "at most 50 characters" })),
-  from: Field.pipe(Schema.minLength(1, { message: () => "must not be empty" })),
-  to: Schema.optional(Field),
+  from: Phone,
+  to: Schema.optional(Phone),
   body: Field.pipe(Schema.maxLength(7000, { message: () => "at most 7000 characters" })),
   timestamp: Schema.optional(Seconds),
   custom_string: Schema.optional(Field)
@@ -80,11 +102,7 @@ const aliases: ReadonlyArray<readonly [canonical: string, legacy: string]> = [
   ["custom_string", "customstring"]
 ]
 
-/** A `+` sent unencoded in a form or query arrives as a space: " 61429912603" was "+61429912603". */
-const restorePlus = (value: unknown) =>
-  typeof value === "string" && /^ [0-9]{6,15}$/.test(value) ? `+${value.slice(1)}` : value
-
-/** Fills each canonical field from its legacy alias when only the alias was sent; mends phone numbers. */
+/** Fills each canonical field from its legacy alias when only the alias was sent. */
 export const resolveAliases = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> => {
   const out: Record<string, unknown> = { ...fields }
   for (const [canonical, legacy] of aliases) {
@@ -92,6 +110,5 @@ export const resolveAliases = (fields: Readonly<Record<string, unknown>>): Recor
       out[canonical] = fields[legacy]
     }
   }
-  for (const phone of ["from", "to"]) if (phone in out) out[phone] = restorePlus(out[phone])
   return out
 }

@@ -3,8 +3,12 @@ import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
 import type { Route } from "./routing.ts"
 
+/** A push's time is believed from a year before it arrived to a day after (clocks differ); else it is `now`. */
+export const plausibleTime = (seconds: number | undefined, now: number): boolean =>
+  seconds === undefined || (seconds * 1000 >= now - 366 * 86_400_000 && seconds * 1000 <= now + 86_400_000)
+
 const toMillis = (seconds: number | undefined, now: number): number =>
-  seconds === undefined ? now : Math.round(seconds * 1000)
+  seconds === undefined || !plausibleTime(seconds, now) ? now : Math.round(seconds * 1000)
 
 export const inboundToPayload = (push: InboundPush, channelId: string, now: number): WebhookPayload => ({
   channelId,
