@@ -81,6 +81,15 @@ describe("channel.config.json", () => {
     }
   })
 
+  it("delivery.retry.maxAttempts of an older file is accepted and ignored, with a warning naming giveUpAfterMs", () => {
+    const config = Either.getOrThrow(parse(edit((d) => (d.delivery = { retry: { maxAttempts: 25 } }))))
+    expect(config.delivery.retry.giveUpAfterMs).toBe(86_400_000)
+    expect(configWarnings(config)).toEqual([
+      "delivery.retry.maxAttempts is no longer used and is ignored: an event the webhook keeps failing is retried until delivery.retry.giveUpAfterMs (86400000 ms) has passed since it was accepted; remove the key"
+    ])
+    expect(configWarnings(Either.getOrThrow(parse(base)))).toEqual([])
+  })
+
   it("a 404 or 410 from the old host makes a dead letter whose reason says what to do; other refusals and hosts do not", () => {
     const config = Either.getOrThrow(parse(base))
     const channel = config.channels[0]!

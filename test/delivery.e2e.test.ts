@@ -34,7 +34,7 @@ const tmpStore = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ccs-stor
 describe("delivery", () => {
   it.scopedLive("through 500s, 429 with Retry-After, a hang past the timeout, resets and a webhook down and back: every accepted push arrives, in per-contact order", () =>
     Effect.gen(function*() {
-      const h = yield* harness({ platform: { timeoutMs: 200 }, deliveryRetry: { maxAttempts: 200, maxDelayMs: 50 } })
+      const h = yield* harness({ platform: { timeoutMs: 200 }, deliveryRetry: { maxDelayMs: 50 } })
       h.webhook.script(
         { status: 500 },
         { status: 500 },
@@ -87,10 +87,37 @@ describe("delivery", () => {
       expect(yield* promise(h.deadLetters)).toEqual([])
     }))
 
-  it.scopedLive("an outage or a 429 pauses the whole channel, so waiting events do not spend their attempts", () =>
+  it.scopedLive("an outage is waited out: a lone event retried far more than 25 times is delivered by itself once the webhook is back", () =>
     Effect.gen(function*() {
-      // Per-event backoff with these settings would spend all 4 attempts of every event in under half a second.
-      const h = yield* harness({ deliveryRetry: { initialDelayMs: 50, maxDelayMs: 400, maxAttempts: 4 } })
+      const h = yield* harness({ deliveryRetry: { initialDelayMs: 5, maxDelayMs: 20, giveUpAfterMs: 600_000 } })
+      const port = Number(new URL(h.webhook.url).port)
+      yield* promise(() => h.webhook.close())
+      yield* push(pushUrl(h, "push_message"), sms("LONE-1", "+60177872890"))
+      const retries = () => h.logs.filter((l) => l.includes("event will be retried")).length
+      yield* promise(() => waitWhile(() => retries() < 40, 30_000))
+      expect(retries()).toBeGreaterThanOrEqual(40)
+      expect(yield* promise(h.deadLetters)).toEqual([])
+      const back = yield* Effect.acquireRelease(promise(() => startWebhookSimulator([secrets.tokenA], { port })), (s) => promise(s.close))
+      yield* promise(() => waitWhile(() => back.payloads().length === 0))
+      expect(back.payloads().map((p) => p.events[0].mId)).toEqual(["LONE-1"])
+      expect(yield* promise(h.deadLetters)).toEqual([])
+    }))
+
+  it.scopedLive("past delivery.retry.giveUpAfterMs a transient failure makes a dead letter that says how long it was tried", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ deliveryRetry: { initialDelayMs: 5, maxDelayMs: 20, giveUpAfterMs: 300 } })
+      yield* promise(() => h.webhook.close())
+      yield* push(pushUrl(h, "push_message"), sms("LATE-1", "+60177872890"))
+      yield* promise(() => waitWhile(async () => (await h.deadLetters()).length === 0))
+      const [dead] = yield* promise(h.deadLetters)
+      expect(dead).toMatchObject({ mId: "LATE-1", kind: "event" })
+      expect(dead!.lastError).toMatch(/^gave up after \d+ attempts over 0 s: network error: ECONNREFUSED$/)
+      expect(dead!.attempts).toBeGreaterThan(1)
+    }))
+
+  it.scopedLive("an outage or a 429 pauses the whole channel: one probe at a time, and Retry-After is kept", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ deliveryRetry: { initialDelayMs: 50, maxDelayMs: 400 } })
       const port = Number(new URL(h.webhook.url).port)
       yield* promise(() => h.webhook.close())
       const ids = Array.from({ length: 10 }, (_, i) => `O-${i}`)

@@ -29,7 +29,7 @@ export const fastRetry = (delivery: Partial<DurableBackoff> = {}) =>
     RetryPolicy,
     RetryPolicy.make({
       provider: { initialDelayMs: 5, maxDelayMs: 20, deadlineMs: 300 },
-      delivery: { initialDelayMs: 5, maxDelayMs: 40, maxAttempts: 6, ...delivery }
+      delivery: { initialDelayMs: 5, maxDelayMs: 40, giveUpAfterMs: 60_000, ...delivery }
     })
   )
 

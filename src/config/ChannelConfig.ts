@@ -139,17 +139,22 @@ export type Channel = typeof Channel.Type
 
 export const DeliveryRetrySettings = Schema.Struct({
   initialDelayMs: withDefault(PositiveInt, 500),
-  maxDelayMs: withDefault(PositiveInt, 60_000),
-  maxAttempts: withDefault(PositiveInt, 25).annotations({
-    description: "After this many attempts an event becomes a dead letter"
-  })
+  maxDelayMs: withDefault(PositiveInt, 60_000).annotations({
+    description: "The longest wait between two attempts: once the webhook is back, every waiting event goes within it"
+  }),
+  giveUpAfterMs: withDefault(PositiveInt, 86_400_000).annotations({
+    description: "An event the webhook keeps failing (network, timeout, 408, 429, 5xx) becomes a dead letter only this long after it was accepted (default 24 hours)"
+  }),
+  maxAttempts: Schema.optional(PositiveInt.annotations({
+    description: "No longer used (ignored with a warning): transient failures are retried until giveUpAfterMs"
+  }))
 })
 
 export const DeliverySettings = Schema.Struct({
   rateLimitPerSecond: withDefault(PositiveInt, 20).annotations({
     description: "Webhook requests per channel in any one-second window: the platform's documented limit is 20"
   }),
-  retry: withDefault(DeliveryRetrySettings, { initialDelayMs: 500, maxDelayMs: 60_000, maxAttempts: 25 })
+  retry: withDefault(DeliveryRetrySettings, { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 })
 })
 
 export const StoreSettings = Schema.Struct({
@@ -203,7 +208,7 @@ export const ChannelConfig = Schema.Struct({
   channels: Schema.NonEmptyArray(Channel),
   delivery: withDefault(DeliverySettings, {
     rateLimitPerSecond: 20,
-    retry: { initialDelayMs: 500, maxDelayMs: 60_000, maxAttempts: 25 }
+    retry: { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 }
   }),
   store: withDefault(StoreSettings, { path: "./data/channel.db" }),
   quickReplies: withDefault(QuickReplySettings, { mapNumbers: true })

@@ -13,10 +13,15 @@ export const oldHostAdvice = (channel: Channel, index: number): string =>
   `and events posted to the old host are no longer delivered; copy the channel's webhook URL from respond.io ` +
   `(Settings > Channels > the channel "${channel.name}" > Configuration) into channels[${index}].webhookUrl`
 
-/** One line per problem, each naming the channel it is about. */
-export const configWarnings = (config: ChannelConfig): ReadonlyArray<string> =>
-  config.channels.flatMap((channel, i) =>
+/** One line per problem, each naming the channel or the setting it is about. */
+export const configWarnings = (config: ChannelConfig): ReadonlyArray<string> => [
+  ...config.channels.flatMap((channel, i) =>
     isOldRespondIoHost(webhookUrlOf(config.platform, channel))
       ? [`channel ${channel.name}: its events go to ${oldHost}; ${oldHostAdvice(channel, i)}`]
       : []
-  )
+  ),
+  ...(config.delivery.retry.maxAttempts === undefined ? [] : [
+    "delivery.retry.maxAttempts is no longer used and is ignored: an event the webhook keeps failing is retried until " +
+    `delivery.retry.giveUpAfterMs (${config.delivery.retry.giveUpAfterMs} ms) has passed since it was accepted; remove the key`
+  ])
+]

@@ -45,7 +45,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
               return until - now
             }
             failures++
-            const delay = (yield* nextDelay({ ...backoff, maxAttempts: Infinity }, failures, retryAfterMs))!
+            const delay = yield* nextDelay(backoff, failures, retryAfterMs)
             until = now + delay
             return delay
           }),
@@ -69,10 +69,12 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           onFailure: (error) =>
             Effect.gen(function*() {
               const attempts = event.attempts + 1
+              // A refusal is final; a transient failure is waited out, for as long as giveUpAfterMs allows.
+              const retriedFor = (yield* Clock.currentTimeMillis) - event.retrySince
               const dead = error._tag === "WebhookRefused"
                 ? error.reason
-                : attempts >= backoff.maxAttempts
-                ? `gave up after ${attempts} attempts: ${error.reason}`
+                : retriedFor >= backoff.giveUpAfterMs
+                ? `gave up after ${attempts} attempts over ${Math.round(retriedFor / 1000)} s: ${error.reason}`
                 : undefined
               if (dead !== undefined) {
                 yield* store.markDead(event.id, dead)

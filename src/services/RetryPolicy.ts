@@ -75,18 +75,17 @@ export const parseRetryAfter = (header: string | undefined, now: number, capMs =
 export interface DurableBackoff {
   readonly initialDelayMs: number
   readonly maxDelayMs: number
-  readonly maxAttempts: number
+  /** A stored event failing only transiently becomes a dead letter this long after it was accepted. */
+  readonly giveUpAfterMs: number
 }
 
 /**
- * The wait before attempt `attempts + 1` of a stored event: full jitter up to the exponential step, capped,
- * and at least what Retry-After asked; or undefined when the attempts are used up.
+ * The wait after the `failures`-th failure in a row: full jitter up to the exponential step, capped at maxDelayMs,
+ * and at least what Retry-After asked.
  */
-export const nextDelay = (backoff: DurableBackoff, attempts: number, retryAfterMs: number | undefined) =>
-  attempts >= backoff.maxAttempts
-    ? Effect.succeed(undefined)
-    : Random.nextIntBetween(0, Math.min(backoff.initialDelayMs * 2 ** Math.min(attempts - 1, 30), backoff.maxDelayMs) + 1)
-      .pipe(Effect.map((jittered) => Math.max(jittered, retryAfterMs ?? 0)))
+export const nextDelay = (backoff: Pick<DurableBackoff, "initialDelayMs" | "maxDelayMs">, failures: number, retryAfterMs: number | undefined) =>
+  Random.nextIntBetween(0, Math.min(backoff.initialDelayMs * 2 ** Math.min(failures - 1, 30), backoff.maxDelayMs) + 1)
+    .pipe(Effect.map((jittered) => Math.max(jittered, retryAfterMs ?? 0)))
 
 export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   effect: Effect.gen(function*() {

@@ -41,10 +41,10 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
 
   const statement = (sql: string) => db.prepare(sql)
   const q = {
-    insert: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, last_error, next_attempt_at, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
+    insert: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, last_error, next_attempt_at, created_at, updated_at, retry_since)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
     hasPending: statement("SELECT 1 AS one FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' LIMIT 1"),
-    due: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts FROM outbox
+    due: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts, retry_since FROM outbox
       WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at <= ? AND lease_until <= ?
       ORDER BY next_attempt_at, id LIMIT ?`),
     lease: statement("UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id = ?"),
@@ -59,7 +59,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     nextDue: statement(`SELECT MIN(next_attempt_at) AS due FROM outbox
       WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until <= ?`),
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
-    requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?
+    requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?, retry_since = ?
       WHERE id = ? AND state = 'dead' AND kind = 'event'`),
     resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
     depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
@@ -139,13 +139,13 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       write((t) => {
         const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
         const inserted = q.insert.run(
-          e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t
+          e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t, t
         ).changes === 1
         return inserted ? "accepted" : "duplicate"
       }),
     keepUnroutable: (kind, dedupeKey, fields, reason) =>
       write((t) =>
-        q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", 0, reason, t, t, t).changes === 1
+        q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", 0, reason, t, t, t, t).changes === 1
           ? "accepted"
           : "duplicate"
       ),
@@ -159,7 +159,8 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
           contactId: row.contact_id as string,
           mId: row.m_id as string,
           payload: JSON.parse(row.body as string) as WebhookPayload,
-          attempts: row.attempts as number
+          attempts: row.attempts as number,
+          retrySince: row.retry_since as number
         }))
       }),
     releaseLeases: () => write(() => void db.exec("UPDATE outbox SET lease_until = 0 WHERE lease_until > 0")),
@@ -193,7 +194,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       write((t) => {
         const row = q.contactOf.get(id) as Row | undefined
         const waiting = row && q.hasPending.get(row.channel_id as string, row.contact_id as string) ? 1 : 0
-        return q.requeue.run(waiting, t, t, id).changes === 1
+        return q.requeue.run(waiting, t, t, t, id).changes === 1
       }),
     resolve: (id) => write((t) => void q.resolve.run(t, id)),
     depth: () =>

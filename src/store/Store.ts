@@ -20,6 +20,8 @@ export interface OutboxEvent {
   readonly payload: WebhookPayload
   /** Attempts made before this one. */
   readonly attempts: number
+  /** When it was accepted, or replayed from the dead letters (ms since the epoch): giving up counts from then. */
+  readonly retrySince: number
 }
 
 export interface DeadLetter {

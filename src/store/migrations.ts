@@ -47,5 +47,13 @@ export const migrations: ReadonlyArray<Migration> = [
         PRIMARY KEY (channel_id, contact_id)
       );
     `
+  },
+  {
+    // Since when an event has been retried: accepted, or replayed by the operator (delivery.retry.giveUpAfterMs).
+    version: 2,
+    sql: `
+      ALTER TABLE outbox ADD COLUMN retry_since BIGINT NOT NULL DEFAULT 0;
+      UPDATE outbox SET retry_since = created_at;
+    `
   }
 ]
