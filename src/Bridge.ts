@@ -16,6 +16,7 @@ import { RespondIoClient } from "./services/RespondIoClient.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
 import { SqliteStoreLive } from "./store/SqliteStore.ts"
+import { StoreLockLive } from "./store/storeLock.ts"
 
 /** What the services stand on; tests give it another RetryPolicy (a faster one). */
 export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppConfig> = RetryPolicy.Default) =>
@@ -92,18 +93,21 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
 
 /**
  * The bridge serving on the configured host and port; the HttpServer stays visible so tests can read its address.
- * Shutdown runs in reverse: the server stops accepting and finishes its requests, the workers let their current
- * attempts end, then the store closes.
+ * Start-up touches the store last: first the store's lock (a second server stops here), then the port (a taken
+ * one stops here), and only then the store and its workers, so a start that fails changes nothing in it. Requests
+ * that arrive meanwhile wait for the handlers. Shutdown runs in reverse: the server stops accepting and finishes
+ * its requests, the workers let their current attempts end, the store closes, the lock goes.
  */
 export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) => {
   let server: Server | undefined
   return serveAndDrain(() => server!, drainMs(config)).pipe(
+    Layer.provide(Core(infrastructure)),
     Layer.merge(logStart),
     Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer(serverOptions(config))), {
       host: config.server.host,
       port: config.server.port
     })),
-    Layer.provide(Core(infrastructure)),
+    Layer.provide(StoreLockLive),
     Layer.provide(Layer.succeed(AppConfig, config))
   )
 }

@@ -5,6 +5,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import { cli, UsageError } from "./cli/Cli.ts"
 import { ConfigError } from "./config/loadConfig.ts"
+import { StoreInUse } from "./store/storeLock.ts"
 
 /** EX_USAGE from sysexits.h. */
 const usageExitCode = 64
@@ -12,7 +13,7 @@ const usageExitCode = 64
 /** One line for the operator: the config error as it is, or what stopped the server. */
 const describe = (cause: Cause.Cause<unknown>): string | undefined => {
   const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure) && (failure.value instanceof ConfigError || failure.value instanceof UsageError)) {
+  if (Option.isSome(failure) && (failure.value instanceof ConfigError || failure.value instanceof UsageError || failure.value instanceof StoreInUse)) {
     return failure.value.message
   }
   // @effect/cli has printed the problem and the help already.

@@ -61,7 +61,7 @@ describe("start-up", () => {
     fs.writeFileSync(unusable, JSON.stringify({ ...shipped, store: { path: path.join(file, "sub", "channel.db") } }))
     const cannotStart = start(["--config", unusable])
     expect(await cannotStart.exited).toBe(1)
-    expect(cannotStart.output.stderr).toMatch(/^custom-channel-server stopped: ENOTDIR: not a directory, mkdir '.*bad\.json\/sub'\n$/)
+    expect(cannotStart.output.stderr).toMatch(/^the store .*bad\.json\/sub\/channel\.db cannot be locked: ENOTDIR: not a directory, mkdir '.*bad\.json\/sub'\n$/)
 
     const unset = start(["--config", path.join(import.meta.dirname, "..", "channel.config.json")], { RESPOND_API_TOKEN: undefined })
     expect(await unset.exited).toBe(78)

@@ -23,8 +23,6 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       Effect.sync(() => metrics.messages.inc({ direction: "delivery", channel: channel.name, outcome }))
     // Requests in flight per channel: enough to keep the rate limit busy while some calls are slow.
     const inFlightLimit = Math.min(Math.max(config.delivery.rateLimitPerSecond, 4), 64)
-    // A claimed event is hidden from other claims for this long: one attempt plus the rate limiter's wait.
-    const leaseMs = config.platform.timeoutMs + Math.ceil((1000 * inFlightLimit) / config.delivery.rateLimitPerSecond) + 5_000
 
     /**
      * A transient failure pauses the whole channel (the webhook is down, or said 429 with Retry-After): the
@@ -114,7 +112,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
             yield* Queue.take(wake)
             continue
           }
-          const events = yield* store.claimDue(channel.channelId, free, leaseMs)
+          const events = yield* store.claimDue(channel.channelId, free)
           for (const event of events) {
             yield* FiberSet.run(running, limit(attempt(channel, pause, event)).pipe(Effect.ensuring(Queue.offer(wake, undefined))))
           }

@@ -45,8 +45,9 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
     hasPending: statement("SELECT 1 AS one FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' LIMIT 1"),
     due: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts, retry_since FROM outbox
-      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at <= ? AND lease_until <= ?
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at <= ? AND lease_until = 0
       ORDER BY next_attempt_at, id LIMIT ?`),
+    // lease_until holds when the lease was taken (not 0): a lease ends with its attempt's record, not with time.
     lease: statement("UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id = ?"),
     delivered: statement("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, lease_until = 0, last_error = NULL, updated_at = ? WHERE id = ?"),
     retry: statement("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = 0, last_error = ?, updated_at = ? WHERE id = ?"),
@@ -57,7 +58,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       WHERE id = (SELECT MIN(id) FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 1)
         AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 0)`),
     nextDue: statement(`SELECT MIN(next_attempt_at) AS due FROM outbox
-      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until <= ?`),
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until = 0`),
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
     requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?, retry_since = ?
       WHERE id = ? AND state = 'dead' AND kind = 'event'`),
@@ -149,10 +150,10 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
           ? "accepted"
           : "duplicate"
       ),
-    claimDue: (channelId, limit, leaseMs) =>
+    claimDue: (channelId, limit) =>
       write((t) => {
-        const rows = q.due.all(channelId, t, t, limit) as Array<Row>
-        for (const row of rows) q.lease.run(t + leaseMs, t, row.id as number)
+        const rows = q.due.all(channelId, t, limit) as Array<Row>
+        for (const row of rows) q.lease.run(Math.max(t, 1), t, row.id as number)
         return rows.map((row): OutboxEvent => ({
           id: row.id as number,
           channelId: row.channel_id as string,
@@ -174,7 +175,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     markDelivered: (id) => write((t) => (q.delivered.run(t, id), promoteNext(id, t))),
     markRetry: (id, delayMs, error) => write((t) => void q.retry.run(t + delayMs, error, t, id)),
     markDead: (id, error) => write((t) => (q.dead.run(error, t, id), promoteNext(id, t))),
-    nextDue: (channelId) => read((t) => ((q.nextDue.get(channelId, t) as Row | undefined)?.due as number | null) ?? undefined),
+    nextDue: (channelId) => read(() => ((q.nextDue.get(channelId) as Row | undefined)?.due as number | null) ?? undefined),
     deadLetters: () =>
       Effect.sync(() =>
         (q.deadLetters.all() as Array<Row>).map((row): DeadLetter => ({

@@ -57,9 +57,11 @@ export interface StoreShape {
   ) => Effect.Effect<"accepted" | "duplicate">
   /**
    * Leases up to `limit` events of a channel that are due, each the oldest pending one of its contact
-   * (a contact's later event waits until the earlier one is delivered or dead).
+   * (a contact's later event waits until the earlier one is delivered or dead). A leased event is not claimed again
+   * until its attempt is recorded (delivered, retry, dead), however long the attempt takes and whatever the wall
+   * clock does, or until the store's one server starts again.
    */
-  readonly claimDue: (channelId: string, limit: number, leaseMs: number) => Effect.Effect<ReadonlyArray<OutboxEvent>>
+  readonly claimDue: (channelId: string, limit: number) => Effect.Effect<ReadonlyArray<OutboxEvent>>
   /** Frees every lease: called when the one delivering process starts, so what it was sending is sent again. */
   readonly releaseLeases: () => Effect.Effect<void>
   /** Makes dead letters of the pending events of channels no longer configured (replayable once they are back). */

@@ -1,0 +1,52 @@
+// One server per SQLite store: an exclusive lock on a file beside it, taken before anything else touches the store
+// and released by the operating system when the process ends however it ends (SIGKILL included).
+import { Data, Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DatabaseSync } from "node:sqlite"
+import { AppConfig } from "../config/ChannelConfig.ts"
+
+/** Another server holds the store: this one must not start, nor change anything in it. */
+export class StoreInUse extends Data.TaggedError("StoreInUse")<{ readonly message: string }> {}
+
+/**
+ * Holds `<store>.lock` in an exclusive SQLite transaction (a POSIX lock the kernel drops with the process) and writes
+ * the holder's PID to `<store>.lock.pid`, so a second server can say who has it. The command line does not take it:
+ * its commands work beside a running server.
+ */
+export const lockStore = (file: string) =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => {
+        const lockFile = `${path.resolve(file)}.lock`
+        fs.mkdirSync(path.dirname(lockFile), { recursive: true })
+        const db = new DatabaseSync(lockFile)
+        try {
+          db.exec("PRAGMA busy_timeout = 0")
+          db.exec("BEGIN EXCLUSIVE")
+        } catch (cause) {
+          db.close()
+          const holder = (() => {
+            try {
+              return ` (process ${fs.readFileSync(`${lockFile}.pid`, "utf8").trim()})`
+            } catch {
+              return ""
+            }
+          })()
+          throw new StoreInUse({
+            message: `the store ${file} is in use by another server${holder}; stop it first, or give this one another store.path`,
+            cause
+          } as never)
+        }
+        fs.writeFileSync(`${lockFile}.pid`, `${process.pid}\n`, { mode: 0o600 })
+        return db
+      },
+      catch: (e) => e instanceof StoreInUse ? e : new StoreInUse({ message: `the store ${file} cannot be locked: ${(e as Error).message}` })
+    }),
+    (db) => Effect.sync(() => db.close())
+  )
+
+/** The lock for the life of the layer (nothing for an in-memory store). */
+export const StoreLockLive = Layer.scopedDiscard(
+  Effect.flatMap(AppConfig, ({ store }) => store.path === ":memory:" ? Effect.void : lockStore(store.path))
+)
