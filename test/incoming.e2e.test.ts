@@ -1,6 +1,7 @@
 // ClickSend's pushes over real HTTP: inbound SMS and delivery receipts reach the webhook, or are kept visible.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { startHttpFake } from "../src/simulators/httpFake.ts"
 import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
 import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 
@@ -37,6 +38,10 @@ const expectedEvent = {
   }],
   contact: { phone: "+61429912603" }
 }
+
+/** A receipt pushed from inside a fake ClickSend (a plain promise of its JSON answer). */
+const receiptFromFake = (url: string, fields: Record<string, string>) =>
+  fetch(url, { method: "POST", body: new URLSearchParams(fields) }).then((r) => r.json())
 
 const postForm = (url: string, fields: Record<string, string>) =>
   promise(() =>
@@ -254,11 +259,11 @@ describe("POST /clicksend/delivery_receipt", () => {
         contactId: "+60177872890",
         events: [{ type: "message_status", mId, timestamp: 1775012927000, status: message ? { value, message } : { value } }]
       })
-      expect(yield* promise(() => h.delivered(3))).toEqual([
-        status("sent"),
-        status("delivered"),
-        status("failed", "Number disconnected")
-      ])
+      expect(yield* promise(() => h.delivered(2))).toEqual([status("sent"), status("delivered")])
+      // A final status stays: a later "failed" of a message already delivered is recorded, not forwarded.
+      expect(yield* promise(h.deadLetters)).toEqual([])
+      yield* Effect.sleep("300 millis")
+      expect(h.webhook.payloads()).toHaveLength(2)
     }))
 
   it.scopedLive("a split text's receipts fold into one status of the mId the platform knows", () =>
@@ -302,6 +307,41 @@ describe("POST /clicksend/delivery_receipt", () => {
       for (const p of h.webhook.payloads()) expect(known.has(p.events[0].mId)).toBe(true)
     }))
 
+  it.scopedLive("receipts pushed before ClickSend answers the send are kept and folded in: part 2 failed means failed, not delivered", () =>
+    Effect.gen(function*() {
+      // A ClickSend that pushes both parts' receipts (part 1 delivered, part 2 failed) and only then answers the send.
+      let receiptUrl = ""
+      const pushed: Array<unknown> = []
+      const early = yield* Effect.acquireRelease(
+        promise(() =>
+          startHttpFake(async (request) => {
+            const messages = JSON.parse(request.body).messages as Array<{ to: string; custom_string: string }>
+            const ids = messages.map((_, i) => `EARLY-${i + 1}`)
+            for (const [i, code] of [[1, "301"], [0, "201"]] as const) {
+              const answer = receiptFromFake(receiptUrl, { message_id: ids[i]!, status_code: code, error_text: code === "301" ? "Blocked by carrier" : "", custom_string: messages[i]!.custom_string, timestamp: "1775012927" })
+              pushed.push(await answer)
+            }
+            return {
+              status: 200,
+              body: { http_code: 200, response_code: "SUCCESS", data: { messages: messages.map((m, i) => ({ status: "SUCCESS", to: m.to, message_id: ids[i] })) } }
+            }
+          })
+        ),
+        (f) => promise(f.close)
+      )
+      const h = yield* harness({ provider: { baseUrl: `${early.url}/v3` } })
+      receiptUrl = pushUrl(h, "delivery_receipt")
+      const text = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ")
+      const sent = yield* promise(() => h.send({ type: "text", text }))
+      expect(sent).toEqual({ status: 200, json: { mId: "EARLY-1" } })
+      // Part 2's receipt was held (its part was not recorded yet), part 1's folded to "sent" only.
+      expect(pushed).toEqual([{ ok: true, outcome: "held" }, { ok: true, outcome: "accepted" }])
+      const statuses = (yield* promise(() => h.delivered(2))).map((p) => p.events[0].type === "message_status" && [p.events[0].mId, p.events[0].status])
+      expect(statuses).toEqual([["EARLY-1", { value: "sent" }], ["EARLY-1", { value: "failed", message: "Blocked by carrier" }]])
+      yield* Effect.sleep("300 millis")
+      expect(h.webhook.payloads()).toHaveLength(2)
+    }))
+
   it.scopedLive("a receipt that names no channel of ours is answered and kept as a dead letter", () =>
     Effect.gen(function*() {
       const h = yield* harness()
@@ -315,7 +355,7 @@ describe("POST /clicksend/delivery_receipt", () => {
 describe("secrets", () => {
   it.scopedLive("no token, key or push secret appears in any log line or response of a full flow", () =>
     Effect.gen(function*() {
-      const h = yield* harness()
+      const h = yield* harness({ deliveryRetry: { giveUpAfterMs: 200 } })
       const bodies: Array<string> = []
       bodies.push(JSON.stringify(yield* promise(() => h.send({ type: "text", text: "hi" }))))
       bodies.push(JSON.stringify(yield* promise(() => h.send({ type: "text", text: "hi" }, { token: "wrong" }))))

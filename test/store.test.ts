@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
-import type { NewEvent } from "../src/store/Store.ts"
+import type { FoldedStatus, NewEvent, PartStatus } from "../src/store/Store.ts"
 
 const event = (mId: string, contactId: string): NewEvent => ({
   channelId: "C",
@@ -84,15 +84,45 @@ describe("SqliteStore", () => {
       })
     ))
 
-  it.effect("split parts only move forward: sent, then delivered or failed, which stay", () =>
+  it.effect("statuses only move forward, for every message; receipts before the parts are recorded are held, then folded in", () =>
     withStore((store) =>
       Effect.gen(function*() {
-        yield* store.recordParts("P1", ["P1", "P2"])
-        expect(yield* store.updatePart("P2", "delivered")).toEqual({ mId: "P1", statuses: [undefined, "delivered"] })
-        expect(yield* store.updatePart("P2", "sent")).toEqual({ mId: "P1", statuses: [undefined, "delivered"] })
-        expect(yield* store.updatePart("P1", "failed")).toEqual({ mId: "P1", statuses: ["failed", "delivered"] })
-        expect(yield* store.updatePart("P2", "failed")).toEqual({ mId: "P1", statuses: ["failed", "delivered"] })
-        expect(yield* store.updatePart("UNKNOWN", "sent")).toBeUndefined()
+        const toEvent = (fold: FoldedStatus): NewEvent => ({
+          channelId: "C",
+          contactId: "+1",
+          mId: fold.mId,
+          dedupeKey: `receipt:${fold.mId}:${fold.status}`,
+          payload: { channelId: "C", contactId: "+1", events: [{ type: "message_status", mId: fold.mId, timestamp: 1, status: { value: fold.status, ...(fold.error ? { message: fold.error } : {}) } }] } as NewEvent["payload"]
+        })
+        // What the platform is sent, in order: the outbox drained as the worker would.
+        const forwarded = Effect.gen(function*() {
+          const out: Array<[string, unknown]> = []
+          for (let events = yield* store.claimDue("C", 100); events.length > 0; events = yield* store.claimDue("C", 100)) {
+            for (const e of events) {
+              out.push([e.mId, (e.payload.events[0] as { status?: unknown }).status])
+              yield* store.markDelivered(e.id)
+            }
+          }
+          return out
+        })
+        const one = (partId: string, status: PartStatus, error?: string) => store.foldReceipt({ partId, part: 1, parts: 1, status, error }, toEvent)
+        // A single-part message: delivered, then a late sent; failed, then a late sent or delivered.
+        expect(yield* one("S1", "delivered")).toBe("accepted")
+        expect(yield* one("S1", "sent")).toBe("duplicate")
+        expect(yield* one("S2", "failed", "Number disconnected")).toBe("accepted")
+        expect(yield* one("S2", "sent")).toBe("duplicate")
+        expect(yield* one("S2", "delivered")).toBe("duplicate")
+        expect(yield* forwarded).toEqual([["S1", { value: "delivered" }], ["S2", { value: "failed", message: "Number disconnected" }]])
+
+        // A split text whose receipts come before the send's answer: part 1 delivered, part 2 failed.
+        const part = (partId: string, n: number, status: PartStatus, error?: string) =>
+          store.foldReceipt({ partId, part: n, parts: 2, status, error }, toEvent)
+        expect(yield* part("P1", 1, "delivered")).toBe("accepted") // its fold: sent, not delivered
+        expect(yield* part("P2", 2, "failed", "Blocked")).toBe("held")
+        expect(yield* store.recordParts("P1", ["P1", "P2"], toEvent)).toBe("accepted")
+        expect(yield* part("P2", 2, "delivered")).toBe("duplicate")
+        // The fold went sent -> failed (the held failure, with its reason), never to delivered.
+        expect(yield* forwarded).toEqual([["P1", { value: "sent" }], ["P1", { value: "failed", message: "Blocked" }]])
       })
     ))
 })

@@ -8,13 +8,12 @@ import type { InvalidPayload } from "../http/ApiError.ts"
 import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { Metrics } from "../services/Metrics.ts"
-import { Store } from "../store/Store.ts"
-import { inboundToPayload, laterPart, plausibleTime, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
+import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../store/Store.ts"
+import { inboundToPayload, plausibleTime, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
-import { channelForInbound, decodeRoute } from "../translate/routing.ts"
-import { foldStatus } from "../translate/splitStatus.ts"
+import { channelForInbound, decodeRoute, type Route } from "../translate/routing.ts"
 
-export type PushOutcome = "accepted" | "duplicate" | "skipped" | "dead-lettered"
+export type PushOutcome = "accepted" | "duplicate" | "held" | "skipped" | "dead-lettered"
 
 export type Fields = Readonly<Record<string, string | number | boolean | null | undefined>>
 
@@ -33,21 +32,20 @@ const keepInvalid = (kind: "inbound" | "receipt", fields: Fields) => (error: Inv
     )
   })
 
-const commit = (channel: Channel, event: Parameters<Store["Type"]["accept"]>[0]) =>
+/** Counts, wakes the channel's worker and logs what the store made of a push. */
+export const committed = (channel: Channel, kind: "inbound" | "receipt", mId: string, outcome: FoldOutcome) =>
   Effect.gen(function*() {
-    const outcome = yield* (yield* Store).accept(event)
-    yield* countPush(event.payload.events[0].type === "message" ? "inbound" : "receipt", channel.name, outcome)
-    yield* (yield* Deliveries).wake(channel.channelId)
-    yield* Effect.logInfo(outcome === "accepted" ? "event accepted" : "duplicate push ignored").pipe(
-      Effect.annotateLogs({
-        channel: channel.name,
-        direction: event.payload.events[0].type === "message" ? "in" : "receipt",
-        mId: event.mId,
-        outcome
-      })
+    yield* countPush(kind, channel.name, outcome)
+    if (outcome === "accepted") yield* (yield* Deliveries).wake(channel.channelId)
+    const message = { accepted: "event accepted", duplicate: "duplicate push ignored", held: "receipt kept until its message's parts are recorded" }
+    yield* Effect.logInfo(message[outcome]).pipe(
+      Effect.annotateLogs({ channel: channel.name, direction: kind === "inbound" ? "in" : "receipt", mId, outcome })
     )
     return outcome
   })
+
+const commit = (channel: Channel, event: NewEvent) =>
+  Effect.flatMap(Effect.flatMap(Store, (store) => store.accept(event)), (outcome) => committed(channel, "inbound", event.mId, outcome))
 
 /** Now; and a warning when the push's own time is not believable (the event then carries the time of arrival). */
 const arrival = (seconds: number | undefined, direction: "in" | "receipt", mId: string) =>
@@ -99,27 +97,16 @@ export const receiveInbound = Effect.fn("receiveInbound")(function*(fields: Fiel
 })
 
 /**
- * The mId and status to forward for a receipt; a split text's parts fold into one status of its first part's id.
- * Part statuses only move forward, so the folded status does too: sent, then delivered or failed.
+ * The outbox event of a message's folded status: forwarded once per status (the dedupe key), to the mId the
+ * platform knows, never a later part's id.
  */
-const statusToForward = (receipt: DeliveryReceipt, part: number, parts: number) =>
-  Effect.gen(function*() {
-    const status = receiptStatus(receipt)
-    if (status._tag === "Skip") return status
-    if (parts === 1) return { _tag: "Forward" as const, mId: receipt.message_id, status }
-    const store = yield* Store
-    const recorded = yield* store.updatePart(receipt.message_id, status.value)
-    // Parts not recorded (sent before the store kept them): only the first part's id is known to the platform.
-    if (!recorded) {
-      const skip = laterPart({ part, parts })
-      return skip ? { _tag: "Skip" as const, reason: skip } : { _tag: "Forward" as const, mId: receipt.message_id, status }
-    }
-    const folded = foldStatus(recorded.statuses)
-    if (!folded) return { _tag: "Skip" as const, reason: "no part has a status yet" }
-    // Each folded status is forwarded once: the outbox's dedupe key (receipt:<mId>:<status>) sees to it.
-    const foldedStatus = folded === status.value ? status : { _tag: "Status" as const, value: folded }
-    return { _tag: "Forward" as const, mId: recorded.mId, status: foldedStatus }
-  })
+export const statusEvent = (route: Pick<Route, "channelId" | "contactId">, timestamp: number) => (fold: FoldedStatus): NewEvent => ({
+  channelId: route.channelId,
+  contactId: route.contactId,
+  mId: fold.mId,
+  dedupeKey: `receipt:${fold.mId}:${fold.status}`,
+  payload: statusPayload(route, fold.mId, { _tag: "Status", value: fold.status, message: fold.error }, timestamp)
+})
 
 const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
   Effect.gen(function*() {
@@ -142,22 +129,21 @@ const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
       )
       return "dead-lettered" satisfies PushOutcome
     }
-    const forward = yield* statusToForward(receipt, route.value.part, route.value.parts)
-    if (forward._tag === "Skip") {
+    const status = receiptStatus(receipt)
+    if (status._tag === "Skip") {
       yield* countPush("receipt", channel.name, "skipped")
       yield* Effect.logInfo("delivery receipt not forwarded").pipe(
-        Effect.annotateLogs({ channel: channel.name, direction: "receipt", mId: receipt.message_id, reason: forward.reason })
+        Effect.annotateLogs({ channel: channel.name, direction: "receipt", mId: receipt.message_id, reason: status.reason })
       )
       return "skipped" satisfies PushOutcome
     }
     const timestamp = receiptTimestamp(receipt, yield* arrival(receipt.timestamp, "receipt", receipt.message_id))
-    return yield* commit(channel, {
-      channelId: channel.channelId,
-      contactId: route.value.contactId,
-      mId: forward.mId,
-      dedupeKey: `receipt:${forward.mId}:${forward.status.value}`,
-      payload: statusPayload(route.value, forward.mId, forward.status, timestamp)
-    })
+    const { part, parts } = route.value
+    const outcome = yield* (yield* Store).foldReceipt(
+      { partId: receipt.message_id, part, parts, status: status.value, error: status.message },
+      statusEvent(route.value, timestamp)
+    )
+    return yield* committed(channel, "receipt", receipt.message_id, outcome)
   })
 
 export const receiveReceipt = Effect.fn("receiveReceipt")(function*(fields: Fields) {

@@ -1,11 +1,12 @@
 // Outgoing: a decoded platform message for a channel goes to ClickSend; the answer is the first part's id.
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError } from "../http/ApiError.ts"
 import type { OutgoingRequest } from "../platform/RespondIo.ts"
 import { ClickSendClient, type SentMessage } from "../services/ClickSendClient.ts"
 import { Store } from "../store/Store.ts"
 import { planSend } from "../translate/outgoing.ts"
+import { committed, statusEvent } from "./receivePushes.ts"
 
 /** ClickSend's HTTP 200 does not mean every message was taken: each part carries its own status. */
 export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string, ProviderRefused | UpstreamError> => {
@@ -30,10 +31,15 @@ export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string,
  * the contact's latest (so a bare number answers its quick reply). The SMS is already out: a store failure
  * here is logged, never turned into an error that would make the platform send it again.
  */
-const remember = (request: OutgoingRequest, mId: string, sent: ReadonlyArray<SentMessage>) =>
+const remember = (request: OutgoingRequest, channel: Channel, mId: string, sent: ReadonlyArray<SentMessage>) =>
   Effect.gen(function*() {
     const store = yield* Store
-    if (sent.length > 1) yield* store.recordParts(mId, sent.map((m) => m.message_id ?? ""))
+    if (sent.length > 1) {
+      // Receipts of later parts that came before this answer are folded in now.
+      const route = { channelId: channel.channelId, contactId: request.contactId }
+      const outcome = yield* store.recordParts(mId, sent.map((m) => m.message_id ?? ""), statusEvent(route, yield* Clock.currentTimeMillis))
+      if (outcome !== "held") yield* committed(channel, "receipt", mId, outcome)
+    }
     if (!(yield* AppConfig).quickReplies.mapNumbers) return
     const replies = request.message.type === "quick_reply" ? request.message.replies : undefined
     // Only a quick reply, or the message after one, changes what a bare number answers: the rest need no write.
@@ -51,7 +57,7 @@ export const sendOutgoing = Effect.fnUntraced(function*(request: OutgoingRequest
       Effect.either
     )
     if (viaMms._tag === "Right") {
-      yield* remember(request, viaMms.right.mId, viaMms.right.sent)
+      yield* remember(request, channel, viaMms.right.mId, viaMms.right.sent)
       return viaMms.right.mId
     }
     if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
@@ -62,6 +68,6 @@ export const sendOutgoing = Effect.fnUntraced(function*(request: OutgoingRequest
   const messages = plan._tag === "Sms" ? plan.messages : plan.fallback
   const sent = yield* clicksend.sendSms({ messages })
   const mId = yield* firstId(sent)
-  yield* remember(request, mId, sent)
+  yield* remember(request, channel, mId, sent)
   return mId
 })

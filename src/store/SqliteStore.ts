@@ -6,7 +6,18 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
 import { migrations } from "./migrations.ts"
-import { type ChannelDepth, type DeadLetter, type OutboxEvent, type PartStatus, Store, type StoreShape } from "./Store.ts"
+import { foldStatus } from "../translate/splitStatus.ts"
+import {
+  type ChannelDepth,
+  type DeadLetter,
+  type FoldedStatus,
+  type FoldOutcome,
+  type NewEvent,
+  type OutboxEvent,
+  type PartStatus,
+  Store,
+  type StoreShape
+} from "./Store.ts"
 
 type Row = Record<string, SQLInputValue>
 
@@ -66,11 +77,18 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
     pendingChannels: statement("SELECT DISTINCT channel_id FROM outbox WHERE state = 'pending'"),
     abandon: statement("UPDATE outbox SET state = 'dead', waiting = 0, lease_until = 0, last_error = ?, updated_at = ? WHERE channel_id = ? AND state = 'pending'"),
-    insertPart: statement("INSERT INTO split_parts (part_id, m_id, part, status) VALUES (?, ?, ?, NULL) ON CONFLICT (part_id) DO NOTHING"),
-    partOf: statement("SELECT m_id FROM split_parts WHERE part_id = ?"),
-    // A part's status only moves forward: sent, then delivered or failed; a final status stays.
-    setPart: statement(`UPDATE split_parts SET status = ? WHERE part_id = ? AND (status IS NULL OR (status = 'sent' AND ? <> 'sent'))`),
-    parts: statement("SELECT status FROM split_parts WHERE m_id = ? ORDER BY part"),
+    recordPart: statement(`INSERT INTO part_status (part_id, m_id, part, parts) VALUES (?, ?, ?, ?)
+      ON CONFLICT (part_id) DO UPDATE SET m_id = excluded.m_id, part = excluded.part, parts = excluded.parts`),
+    partOf: statement("SELECT m_id, parts FROM part_status WHERE part_id = ?"),
+    // A part's status only moves forward: sent, then delivered or failed; a final status (and its error) stays.
+    setPart: statement(`INSERT INTO part_status (part_id, m_id, part, parts, status, error) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (part_id) DO UPDATE SET
+        m_id = COALESCE(part_status.m_id, excluded.m_id),
+        error = CASE WHEN part_status.status IS NULL OR (part_status.status = 'sent' AND excluded.status <> 'sent')
+          THEN excluded.error ELSE part_status.error END,
+        status = CASE WHEN part_status.status IS NULL OR (part_status.status = 'sent' AND excluded.status <> 'sent')
+          THEN excluded.status ELSE part_status.status END`),
+    parts: statement("SELECT part, status, error FROM part_status WHERE m_id = ? ORDER BY part"),
     rememberOutgoing: statement(`INSERT INTO last_outgoing (channel_id, contact_id, quick_replies, sent_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (channel_id, contact_id) DO UPDATE SET quick_replies = excluded.quick_replies, sent_at = excluded.sent_at`),
     lastOutgoing: statement("SELECT quick_replies, sent_at FROM last_outgoing WHERE channel_id = ? AND contact_id = ?"),
@@ -135,15 +153,26 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     q.promote.run(t, t, channelId, contactId, channelId, contactId)
   }
 
+  const insertEvent = (e: NewEvent, t: number): "accepted" | "duplicate" => {
+    const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
+    const inserted = q.insert.run(
+      e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t, t
+    ).changes === 1
+    return inserted ? "accepted" : "duplicate"
+  }
+
+  /** Folds the statuses of the message's `parts` parts; commits the fold's event unless it was forwarded already. */
+  const foldParts = (mId: string, parts: number, toEvent: (fold: FoldedStatus) => NewEvent, t: number): FoldOutcome => {
+    const rows = q.parts.all(mId) as Array<Row>
+    const statuses = Array.from({ length: parts }, (_, i) => (rows.find((r) => r.part === i + 1)?.status ?? undefined) as PartStatus | undefined)
+    const status = foldStatus(statuses)
+    if (status === undefined) return "held"
+    const error = status === "failed" ? ((rows.find((r) => r.status === "failed")?.error as string | null) ?? undefined) : undefined
+    return insertEvent(toEvent({ mId, status, error }), t)
+  }
+
   const store: StoreShape = {
-    accept: (e) =>
-      write((t) => {
-        const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
-        const inserted = q.insert.run(
-          e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t, t
-        ).changes === 1
-        return inserted ? "accepted" : "duplicate"
-      }),
+    accept: (e) => write((t) => insertEvent(e, t)),
     keepUnroutable: (kind, dedupeKey, fields, reason) =>
       write((t) =>
         q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", 0, reason, t, t, t, t).changes === 1
@@ -208,15 +237,18 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
         }
         return out
       }),
-    recordParts: (mId, partIds) => write(() => partIds.forEach((id, i) => q.insertPart.run(id, mId, i + 1))),
-    updatePart: (partId, status) =>
-      write(() => {
-        const part = q.partOf.get(partId) as Row | undefined
-        if (!part) return undefined
-        q.setPart.run(status, partId, status)
-        const mId = part.m_id as string
-        const statuses = (q.parts.all(mId) as Array<Row>).map((r) => (r.status as PartStatus | null) ?? undefined)
-        return { mId, statuses }
+    recordParts: (mId, partIds, toEvent) =>
+      write((t) => {
+        partIds.forEach((id, i) => q.recordPart.run(id, mId, i + 1, partIds.length))
+        return foldParts(mId, partIds.length, toEvent, t)
+      }),
+    foldReceipt: (receipt, toEvent) =>
+      write((t) => {
+        const known = q.partOf.get(receipt.partId) as Row | undefined
+        // The first part's id is the mId; a later part's is known once the parts are recorded.
+        const mId = (known?.m_id as string | null | undefined) ?? (receipt.part === 1 ? receipt.partId : null)
+        q.setPart.run(receipt.partId, mId, receipt.part, receipt.parts, receipt.status, receipt.error ?? null)
+        return mId === null ? "held" : foldParts(mId, (known?.parts as number | undefined) ?? receipt.parts, toEvent, t)
       }),
     rememberOutgoing: (channelId, contactId, quickReplies) =>
       write((t) => void q.rememberOutgoing.run(channelId, contactId, quickReplies ? JSON.stringify(quickReplies) : null, t)),

@@ -45,6 +45,26 @@ export interface ChannelDepth {
 
 export type PartStatus = "sent" | "delivered" | "failed"
 
+/** What a receipt says of one part (one SMS) of a message: `part` of `parts`, from the message's custom_string. */
+export interface PartReceipt {
+  readonly partId: string
+  readonly part: number
+  readonly parts: number
+  readonly status: PartStatus
+  /** Why it failed, with status "failed". */
+  readonly error?: string | undefined
+}
+
+/** The one status of a message the platform knows as `mId`, folded from its parts' statuses. */
+export interface FoldedStatus {
+  readonly mId: string
+  readonly status: PartStatus
+  readonly error?: string | undefined
+}
+
+/** "held": nothing to forward yet (a later part of a split text whose parts are not recorded yet). */
+export type FoldOutcome = "accepted" | "duplicate" | "held"
+
 export interface StoreShape {
   /** Commits the event, or finds it was there already. */
   readonly accept: (event: NewEvent) => Effect.Effect<"accepted" | "duplicate">
@@ -77,16 +97,19 @@ export interface StoreShape {
   /** Marks a dead letter as handled another way (an unroutable push that now found its channel). */
   readonly resolve: (id: number) => Effect.Effect<void>
   readonly depth: () => Effect.Effect<ReadonlyMap<string, ChannelDepth>>
-  /** Records the parts of a split text under the mId the platform was given. */
-  readonly recordParts: (mId: string, partIds: ReadonlyArray<string>) => Effect.Effect<void>
   /**
-   * Records a part's status (it only moves forward: a late "sent" never overwrites "delivered" or "failed");
-   * answers the mId and the status of every part when the id is a known part.
+   * Records a receipt's status of a part (it only moves forward: a late "sent" never overwrites "delivered" or
+   * "failed") and folds the statuses of the message's parts into the one the platform sees; a fold not forwarded
+   * yet is committed as `toEvent(fold)` in the same transaction, so the folds reach the outbox in the order they
+   * were made and the platform's last status is always the fold of every receipt received.
    */
-  readonly updatePart: (
-    partId: string,
-    status: PartStatus
-  ) => Effect.Effect<{ readonly mId: string; readonly statuses: ReadonlyArray<PartStatus | undefined> } | undefined>
+  readonly foldReceipt: (receipt: PartReceipt, toEvent: (fold: FoldedStatus) => NewEvent) => Effect.Effect<FoldOutcome>
+  /** Records the parts of a split text under the mId the platform was given, and folds in receipts that came first. */
+  readonly recordParts: (
+    mId: string,
+    partIds: ReadonlyArray<string>,
+    toEvent: (fold: FoldedStatus) => NewEvent
+  ) => Effect.Effect<FoldOutcome>
   readonly rememberOutgoing: (
     channelId: string,
     contactId: string,

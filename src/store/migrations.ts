@@ -55,5 +55,26 @@ export const migrations: ReadonlyArray<Migration> = [
       ALTER TABLE outbox ADD COLUMN retry_since BIGINT NOT NULL DEFAULT 0;
       UPDATE outbox SET retry_since = created_at;
     `
+  },
+  {
+    // Every message's receipts, not only a split text's: a part's status (forward only) and why it failed. m_id is
+    // NULL for a later part whose receipt came before the bridge recorded the parts (ClickSend may push it before
+    // it answers the send); it is folded in once they are recorded.
+    version: 3,
+    sql: `
+      CREATE TABLE part_status (
+        part_id TEXT PRIMARY KEY,
+        m_id TEXT,
+        part INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        status TEXT,
+        error TEXT
+      );
+      INSERT INTO part_status (part_id, m_id, part, parts, status)
+        SELECT part_id, m_id, part, (SELECT COUNT(*) FROM split_parts AS other WHERE other.m_id = split_parts.m_id), status
+        FROM split_parts;
+      DROP TABLE split_parts;
+      CREATE INDEX part_status_m_id ON part_status (m_id);
+    `
   }
 ]

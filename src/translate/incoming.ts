@@ -39,7 +39,7 @@ const statusOf = (code: number) => {
 }
 
 export type ReceiptStatus =
-  | { readonly _tag: "Status"; readonly value: "sent" | "delivered" | "failed"; readonly message?: string }
+  | { readonly _tag: "Status"; readonly value: "sent" | "delivered" | "failed"; readonly message?: string | undefined }
   | { readonly _tag: "Skip"; readonly reason: string }
 
 /** What a receipt says of its own message: sent, delivered, failed (with why), or nothing final. */
