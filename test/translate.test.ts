@@ -4,7 +4,7 @@ import { Option } from "effect"
 import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
 import { normalisePhone } from "../src/provider/ClickSend.ts"
-import { inboundToPayload, laterPart, receiptStatus, receiptTimestamp, statusPayload } from "../src/translate/incoming.ts"
+import { inboundToPayload, receiptStatus, receiptTimestamp, statusPayload } from "../src/translate/incoming.ts"
 import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
 import { chosenOption, inboundText, quickReplyWindowMs } from "../src/translate/quickReplies.ts"
 import { channelForInbound, decodeRoute, encodeRoute } from "../src/translate/routing.ts"
@@ -115,9 +115,7 @@ describe("incoming", () => {
     expect(receiptToPayload(receipt(code), 0)._tag).toBe("Skip")
   })
 
-  it("a receipt of a later part is not forwarded; with no timestamp, now is used", () => {
-    expect(laterPart({ part: 2, parts: 3 })).toBe("receipt of part 2 of 3")
-    expect(laterPart({ part: 1, parts: 3 })).toBeUndefined()
+  it("a receipt with no timestamp is dated now", () => {
     const now = receiptToPayload({ message_id: "M1", status_code: 201 }, 1234)
     expect(now._tag === "Forward" && "payload" in now && now.payload.events[0].timestamp).toBe(1234)
   })

@@ -73,11 +73,5 @@ export const statusPayload = (
   }]
 })
 
-/**
- * Why a part's own receipt cannot be forwarded as it is, if it cannot: the platform knows only the first part's
- * id (the mId we answered), so a later part's id must never reach it.
- */
-export const laterPart = (route: Pick<Route, "part" | "parts">): string | undefined =>
-  route.part === 1 ? undefined : `receipt of part ${route.part} of ${route.parts}`
 
 export const receiptTimestamp = (receipt: DeliveryReceipt, now: number) => toMillis(receipt.timestamp, now)
