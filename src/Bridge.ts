@@ -82,7 +82,7 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
       Effect.promise(async () => {
         server.close()
         server.closeIdleConnections()
-        for (const until = Date.now() + drainForMs; inFlight > 0 && Date.now() < until;) {
+        for (const until = performance.now() + drainForMs; inFlight > 0 && performance.now() < until;) {
           await new Promise((resolve) => setTimeout(resolve, 10))
         }
         server.closeAllConnections()

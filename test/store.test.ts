@@ -84,6 +84,24 @@ describe("SqliteStore", () => {
       })
     ))
 
+  it.effect("a due time further ahead than the longest delay the bridge chooses is due now (the wall clock stepped back)", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(2 * 3_600_000)
+        yield* store.accept(event("A1", "+1"))
+        const [a1] = yield* store.claimDue("C", 10)
+        // The longest delay (60 s by default) is waited out as it is...
+        yield* store.markRetry(a1!.id, 60_000, "HTTP 503")
+        yield* TestClock.setTime(2 * 3_600_000 + 1)
+        expect(yield* store.claimDue("C", 10)).toEqual([])
+        expect(yield* store.nextDue("C")).toBe(2 * 3_600_000 + 60_000)
+        // ...but read after the clock went back an hour (a restart across an NTP step), it is due at once.
+        yield* TestClock.setTime(3_600_000)
+        expect(yield* store.nextDue("C")).toBe(3_600_000)
+        expect((yield* store.claimDue("C", 10)).map((e) => e.mId)).toEqual(["A1"])
+      })
+    ))
+
   it.effect("statuses only move forward, for every message; receipts before the parts are recorded are held, then folded in", () =>
     withStore((store) =>
       Effect.gen(function*() {

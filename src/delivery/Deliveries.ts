@@ -1,11 +1,12 @@
 // The delivery workers: one per channel, posting outbox events to the webhook within the rate limit,
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
-import { Cause, Clock, Effect, FiberSet, Option, Queue } from "effect"
+import { Cause, Effect, FiberSet, Option, Queue } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RespondIoClient } from "../services/RespondIoClient.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
+import { steadyMillis } from "../steadyClock.ts"
 import { Store, type OutboxEvent } from "../store/Store.ts"
 
 /** How often an idle worker looks at the store anyway (events replayed from the command line, say). */
@@ -37,7 +38,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
         /** The wait before the failed event's next attempt; the attempts in flight when a pause began add none. */
         failed: (retryAfterMs: number | undefined) =>
           Effect.gen(function*() {
-            const now = yield* Clock.currentTimeMillis
+            const now = yield* steadyMillis
             if (now < until) {
               until = Math.max(until, now + (retryAfterMs ?? 0))
               return until - now
@@ -48,7 +49,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
             return delay
           }),
         succeeded: Effect.sync(() => void (failures = 0)),
-        remaining: Effect.map(Clock.currentTimeMillis, (now) => until - now),
+        remaining: Effect.map(steadyMillis, (now) => until - now),
         /** After a failure, one event at a time probes the webhook until one gets through. */
         probing: Effect.sync(() => failures > 0)
       }
@@ -68,7 +69,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
             Effect.gen(function*() {
               const attempts = event.attempts + 1
               // A refusal is final; a transient failure is waited out, for as long as giveUpAfterMs allows.
-              const retriedFor = (yield* Clock.currentTimeMillis) - event.retrySince
+              const retriedFor = (yield* steadyMillis) - event.retrySince
               const dead = error._tag === "WebhookRefused"
                 ? error.reason
                 : retriedFor >= backoff.giveUpAfterMs
@@ -118,7 +119,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           }
           if (events.length > 0) continue
           const due = yield* store.nextDue(channel.channelId)
-          const now = yield* Clock.currentTimeMillis
+          const now = yield* steadyMillis
           const wait = due === undefined ? idlePollMs : Math.min(Math.max(due - now, 1), idlePollMs)
           yield* Effect.race(Queue.take(wake), Effect.sleep(wait))
         }

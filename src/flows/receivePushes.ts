@@ -7,6 +7,7 @@ import { Deliveries } from "../delivery/Deliveries.ts"
 import type { InvalidPayload } from "../http/ApiError.ts"
 import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
 import { Codecs } from "../services/Codecs.ts"
+import { steadyMillis } from "../steadyClock.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../store/Store.ts"
 import { inboundToPayload, plausibleTime, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
@@ -64,7 +65,7 @@ const textFor = (channel: Channel, push: InboundPush) =>
   Effect.gen(function*() {
     if (!(yield* AppConfig).quickReplies.mapNumbers) return push.body
     const latest = yield* (yield* Store).lastOutgoing(channel.channelId, push.from)
-    return inboundText(push.body, latest, yield* Clock.currentTimeMillis)
+    return inboundText(push.body, latest, yield* steadyMillis)
   })
 
 const routeInbound = (push: InboundPush, fields: Fields) =>

@@ -1,5 +1,6 @@
 // How often calls may start: at most N in any one-second window, per channel webhook and for ClickSend.
-import { Clock, Deferred, Effect } from "effect"
+import { Deferred, Effect } from "effect"
+import { steadyMillis } from "../steadyClock.ts"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { Metrics } from "./Metrics.ts"
 
@@ -26,28 +27,28 @@ export const evenlySpaced = (
     const finishes: Array<Deferred.Deferred<number>> = []
     let slot = 0
     const sleepUntil = (t: number) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => (t > now ? Effect.sleep(Math.ceil(t - now)) : Effect.void))
+      Effect.flatMap(steadyMillis, (now) => (t > now ? Effect.sleep(Math.ceil(t - now)) : Effect.void))
 
     const admit = (finished: Deferred.Deferred<number>) =>
       Effect.gen(function*() {
-        const asked = yield* Clock.currentTimeMillis
+        const asked = yield* steadyMillis
         yield* gate.withPermits(1)(Effect.gen(function*() {
           if (finishes.length === limit) yield* sleepUntil((yield* Deferred.await(finishes[0]!)) + windowMs)
           yield* sleepUntil(slot)
-          const now = yield* Clock.currentTimeMillis
+          const now = yield* steadyMillis
           // A start more than a slot late (after a quiet spell, say) moves the slots instead of making up for it.
           slot = Math.max(slot + spacing, now)
           if (finishes.length === limit) finishes.shift()
           finishes.push(finished)
         }))
-        onWait((yield* Clock.currentTimeMillis) - asked)
+        onWait((yield* steadyMillis) - asked)
       })
 
     return (effect) =>
       Effect.flatMap(Deferred.make<number>(), (finished) =>
         Effect.zipRight(admit(finished), effect).pipe(
           // Also when interrupted while waiting: a call that never ran finished at once.
-          Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (t) => Deferred.succeed(finished, t)))
+          Effect.ensuring(Effect.flatMap(steadyMillis, (t) => Deferred.succeed(finished, t)))
         ))
   })
 

@@ -1,5 +1,6 @@
 // When to try an outside call again: exponential backoff with full jitter, honouring Retry-After, within a deadline.
-import { Clock, Data, Duration, Effect, Random, Schedule } from "effect"
+import { Data, Duration, Effect, Random, Schedule } from "effect"
+import { steadyMillis } from "../steadyClock.ts"
 import { AppConfig } from "../config/ChannelConfig.ts"
 
 export interface Backoff {
@@ -60,12 +61,15 @@ export const backoffSchedule = <E extends { readonly _tag: string }>(backoff: Ba
     Schedule.whileInput((error: E) => error._tag === "Transient"),
     Schedule.delays,
     Schedule.checkEffect((_, delay) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => now - startedAt + Duration.toMillis(delay) < backoff.deadlineMs))
+      steadyMillis.pipe(Effect.map((now) => now - startedAt + Duration.toMillis(delay) < backoff.deadlineMs))
     )
   )
 
-/** Seconds or an HTTP date, as `Retry-After` allows; bounded so a hostile header cannot park us for hours. */
-export const parseRetryAfter = (header: string | undefined, now: number, capMs = 60_000): number | undefined => {
+/** Retry-After is honoured up to this, so a hostile header cannot park us for hours. */
+export const retryAfterCapMs = 60_000
+
+/** Seconds or an HTTP date, as `Retry-After` allows, up to `capMs`. */
+export const parseRetryAfter = (header: string | undefined, now: number, capMs = retryAfterCapMs): number | undefined => {
   if (!header) return undefined
   const seconds = Number(header)
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now
@@ -87,6 +91,12 @@ export const nextDelay = (backoff: Pick<DurableBackoff, "initialDelayMs" | "maxD
   Random.nextIntBetween(0, Math.min(backoff.initialDelayMs * 2 ** Math.min(failures - 1, 30), backoff.maxDelayMs) + 1)
     .pipe(Effect.map((jittered) => Math.max(jittered, retryAfterMs ?? 0)))
 
+/**
+ * The longest wait the bridge itself may choose before an event's next attempt: a stored due time further ahead was
+ * written under another reading of the wall clock (it stepped while the bridge was down) and is due now.
+ */
+export const longestDelayMs = (backoff: Pick<DurableBackoff, "maxDelayMs">) => Math.max(backoff.maxDelayMs, retryAfterCapMs)
+
 export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   effect: Effect.gen(function*() {
     const config = yield* AppConfig
@@ -106,7 +116,7 @@ export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
  */
 export const retrying = <A, E extends { readonly _tag: string }, R>(backoff: Backoff) =>
 (effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+  Effect.flatMap(steadyMillis, (startedAt) =>
     Effect.catchIf(effect, (e) => e._tag === "Transient", (first) => {
       let replay: E | undefined = first
       const again = Effect.suspend(() => {

@@ -1,7 +1,8 @@
 // Micro-batching for broadcasts: SMS asked for within a short window go to ClickSend in one call, and each
 // caller gets back its own messages' answers (so its own mId, or its own refusal).
-import { Cause, Clock, Deferred, Effect, Exit, Option, Queue } from "effect"
+import { Cause, Deferred, Effect, Exit, Option, Queue } from "effect"
 import type { SmsMessage } from "../provider/ClickSend.ts"
+import { steadyMillis } from "../steadyClock.ts"
 
 export interface BatchSettings {
   /** At most this many messages in one call (ClickSend takes up to 1,000). */
@@ -60,9 +61,9 @@ export const batched = <A, E, E2>(
         carried = undefined
         batch.push(first)
         let count = first.messages.length
-        const closes = (yield* Clock.currentTimeMillis) + settings.windowMs
+        const closes = (yield* steadyMillis) + settings.windowMs
         while (count < settings.maxMessages) {
-          const left = closes - (yield* Clock.currentTimeMillis)
+          const left = closes - (yield* steadyMillis)
           const next = left > 0 ? yield* Queue.take(queue).pipe(Effect.timeout(left), Effect.option) : yield* Queue.poll(queue)
           if (Option.isNone(next)) break
           if (count + next.value.messages.length > settings.maxMessages) {

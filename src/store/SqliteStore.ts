@@ -1,11 +1,13 @@
 // The Store on SQLite through node:sqlite (no native addon): WAL mode, migrations on start, closed on shutdown.
-import { Clock, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
 import { migrations } from "./migrations.ts"
+import { longestDelayMs, retryAfterCapMs } from "../services/RetryPolicy.ts"
+import { steadyMillis } from "../steadyClock.ts"
 import { foldStatus } from "../translate/splitStatus.ts"
 import {
   type ChannelDepth,
@@ -40,8 +42,14 @@ const migrate = (db: DatabaseSync) => {
   }
 }
 
-/** Opens (creating the folder and the schema as needed) and returns the store; `close` ends it. */
-export const openSqliteStore = (file: string): { readonly store: StoreShape; readonly close: () => void } => {
+/**
+ * Opens (creating the folder and the schema as needed) and returns the store; `close` ends it. An event due further
+ * ahead than `dueHorizonMs` (the longest wait the bridge chooses) is due now: the wall clock stepped back meanwhile.
+ */
+export const openSqliteStore = (
+  file: string,
+  dueHorizonMs = retryAfterCapMs
+): { readonly store: StoreShape; readonly close: () => void } => {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const db = new DatabaseSync(file)
   db.exec("PRAGMA journal_mode = WAL")
@@ -56,7 +64,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
     hasPending: statement("SELECT 1 AS one FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' LIMIT 1"),
     due: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts, retry_since FROM outbox
-      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at <= ? AND lease_until = 0
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND (next_attempt_at <= ? OR next_attempt_at > ?) AND lease_until = 0
       ORDER BY next_attempt_at, id LIMIT ?`),
     // lease_until holds when the lease was taken (not 0): a lease ends with its attempt's record, not with time.
     lease: statement("UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id = ?"),
@@ -68,7 +76,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     promote: statement(`UPDATE outbox SET waiting = 0, next_attempt_at = MAX(next_attempt_at, ?), updated_at = ?
       WHERE id = (SELECT MIN(id) FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 1)
         AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 0)`),
-    nextDue: statement(`SELECT MIN(next_attempt_at) AS due FROM outbox
+    nextDue: statement(`SELECT MIN(CASE WHEN next_attempt_at > ? THEN ? ELSE next_attempt_at END) AS due FROM outbox
       WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until = 0`),
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
     requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?, retry_since = ?
@@ -95,7 +103,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     ping: statement("SELECT 1 AS one")
   }
 
-  const now = Clock.currentTimeMillis
+  const now = steadyMillis
   const read = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
 
   // Group commit: the writes asked for while the event loop was busy go in one transaction, so that many
@@ -181,7 +189,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
       ),
     claimDue: (channelId, limit) =>
       write((t) => {
-        const rows = q.due.all(channelId, t, limit) as Array<Row>
+        const rows = q.due.all(channelId, t, t + dueHorizonMs, limit) as Array<Row>
         for (const row of rows) q.lease.run(Math.max(t, 1), t, row.id as number)
         return rows.map((row): OutboxEvent => ({
           id: row.id as number,
@@ -204,7 +212,7 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
     markDelivered: (id) => write((t) => (q.delivered.run(t, id), promoteNext(id, t))),
     markRetry: (id, delayMs, error) => write((t) => void q.retry.run(t + delayMs, error, t, id)),
     markDead: (id, error) => write((t) => (q.dead.run(error, t, id), promoteNext(id, t))),
-    nextDue: (channelId) => read(() => ((q.nextDue.get(channelId) as Row | undefined)?.due as number | null) ?? undefined),
+    nextDue: (channelId) => read((t) => ((q.nextDue.get(t + dueHorizonMs, t, channelId) as Row | undefined)?.due as number | null) ?? undefined),
     deadLetters: () =>
       Effect.sync(() =>
         (q.deadLetters.all() as Array<Row>).map((row): DeadLetter => ({
@@ -274,9 +282,9 @@ export const openSqliteStore = (file: string): { readonly store: StoreShape; rea
 export const SqliteStoreLive = Layer.scoped(
   Store,
   Effect.gen(function*() {
-    const file = (yield* AppConfig).store.path
+    const config = yield* AppConfig
     const { store } = yield* Effect.acquireRelease(
-      Effect.sync(() => openSqliteStore(file)),
+      Effect.sync(() => openSqliteStore(config.store.path, longestDelayMs(config.delivery.retry))),
       ({ close }) => Effect.sync(close)
     )
     return store
