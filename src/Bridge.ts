@@ -98,10 +98,10 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
  * that arrive meanwhile wait for the handlers. Shutdown runs in reverse: the server stops accepting and finishes
  * its requests, the workers let their current attempts end, the store closes, the lock goes.
  */
-export const bridge = (config: ChannelConfig, infrastructure = Infrastructure) => {
+export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, store = SqliteStoreLive) => {
   let server: Server | undefined
   return serveAndDrain(() => server!, drainMs(config)).pipe(
-    Layer.provide(Core(infrastructure)),
+    Layer.provide(Core(infrastructure, store)),
     Layer.merge(logStart),
     Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer(serverOptions(config))), {
       host: config.server.host,

@@ -6,12 +6,13 @@ import type { ChannelConfig } from "../src/config/ChannelConfig.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
 import { jsonLines } from "../src/logging.ts"
 import type { WebhookPayload } from "../src/platform/RespondIo.ts"
-import { openSqliteStore } from "../src/store/SqliteStore.ts"
+import { openSqliteStore, sqliteStore } from "../src/store/SqliteStore.ts"
 import type { DeadLetter } from "../src/store/Store.ts"
 import { type DurableBackoff, RetryPolicy } from "../src/services/RetryPolicy.ts"
 import { type ClickSendSimulator, startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
 import { startWebhookSimulator, type WebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
 import * as fs from "node:fs"
+import type { DatabaseSync } from "node:sqlite"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -61,6 +62,8 @@ export interface HarnessOptions {
   readonly deliveryRetry?: Partial<DurableBackoff>
   /** Reuse a store file (to test what survives a restart). */
   readonly storePath?: string
+  /** Opens the store's connection (a test keeps it, to make the "disk" fail). */
+  readonly connect?: (file: string) => DatabaseSync
 }
 
 /** Starts everything on loopback for one test; all of it stops when the test's scope closes. */
@@ -125,7 +128,9 @@ export const harness = (options: HarnessOptions = {}) =>
       Logger.defaultLogger,
       jsonLines(true).pipe(Logger.map((line) => void logs.push(line)))
     )
-    const context = yield* Layer.build(bridge(config, infrastructure(fastRetry(options.deliveryRetry))).pipe(Layer.provide(capture)))
+    const context = yield* Layer.build(
+      bridge(config, infrastructure(fastRetry(options.deliveryRetry)), sqliteStore(options.connect)).pipe(Layer.provide(capture))
+    )
     const address = Context.get(context, HttpServer.HttpServer).address
     const url = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
 

@@ -4,8 +4,9 @@ import { Duration, Effect, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { DatabaseSync } from "node:sqlite"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
-import type { FoldedStatus, NewEvent, PartStatus } from "../src/store/Store.ts"
+import { type FoldedStatus, type NewEvent, type PartStatus, StoreUnavailable } from "../src/store/Store.ts"
 
 const event = (mId: string, contactId: string): NewEvent => ({
   channelId: "C",
@@ -56,7 +57,7 @@ describe("SqliteStore", () => {
         // However long an attempt takes, and whatever the wall clock does, a lease is never taken back by time.
         yield* TestClock.adjust("2 hours")
         expect(yield* store.claimDue("C", 10)).toEqual([])
-        yield* store.releaseLeases()
+        yield* store.releaseLeases("C")
         expect((yield* store.claimDue("C", 10)).map((e) => e.mId)).toEqual(["B1", "A2", "C1"])
       })
     ))
@@ -143,6 +144,72 @@ describe("SqliteStore", () => {
         expect(yield* forwarded).toEqual([["P1", { value: "sent" }], ["P1", { value: "failed", message: "Blocked" }]])
       })
     ))
+})
+
+describe("SqliteStore that cannot write", () => {
+  const openKept = () => {
+    let db: DatabaseSync | undefined
+    const opened = openSqliteStore(path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ccs-fault-")), "db"), {
+      connect: (file) => (db = new DatabaseSync(file))
+    })
+    return { ...opened, db: db! }
+  }
+  const failure = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.flip(effect))
+
+  it("disk full: the batch fails with StoreUnavailable and keeps nothing; the store is ready until then and after", async () => {
+    const { close, db, store } = openKept()
+    try {
+      await Effect.runPromise(store.ready())
+      // No page can be added: a write that needs one fails as on a full disk, and so does its batch.
+      db.exec(`PRAGMA max_page_count = ${(db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count}`)
+      const big = { ...event("BIG", "+1"), payload: { ...event("BIG", "+1").payload, note: "x".repeat(50_000) } as NewEvent["payload"] }
+      const [small, large] = await Promise.all([failure(store.accept(event("SMALL", "+2"))), failure(store.accept(big))])
+      expect(small).toBeInstanceOf(StoreUnavailable)
+      expect(large).toMatchObject({ _tag: "StoreUnavailable", reason: "the store cannot commit: database or disk is full" })
+      db.exec("PRAGMA max_page_count = 1073741823")
+      expect(Object.fromEntries(await Effect.runPromise(store.depth()))).toEqual({})
+      expect(await Effect.runPromise(store.accept(big))).toBe("accepted")
+      await Effect.runPromise(store.ready())
+    } finally {
+      close()
+    }
+  })
+
+  it("read-only (a file system remounted after I/O errors): not ready, writes fail; ready again once a write commits", async () => {
+    const { close, db, store } = openKept()
+    try {
+      db.exec("PRAGMA query_only = 1")
+      expect(await failure(store.accept(event("A", "+1")))).toMatchObject({ _tag: "StoreUnavailable" })
+      // Still failing: readiness tries a write of its own, which fails too.
+      expect(await failure(store.ready())).toMatchObject({ _tag: "StoreUnavailable" })
+      db.exec("PRAGMA query_only = 0")
+      await Effect.runPromise(store.ready())
+      expect(await Effect.runPromise(store.accept(event("A", "+1")))).toBe("accepted")
+    } finally {
+      close()
+    }
+  })
+
+  it("its file removed or replaced under it: not ready, and every write fails rather than go to a file nobody reads", async () => {
+    const removed = openKept()
+    const replacedOne = openKept()
+    try {
+      const file = removed.db.location()!
+      fs.rmSync(file)
+      fs.rmSync(`${file}-wal`)
+      expect(await failure(removed.store.ready())).toMatchObject({ reason: expect.stringMatching(/removed or replaced/) })
+      expect(await failure(removed.store.accept(event("A", "+1")))).toMatchObject({ _tag: "StoreUnavailable" })
+
+      const other = replacedOne.db.location()!
+      fs.copyFileSync(other, `${other}.copy`)
+      fs.renameSync(`${other}.copy`, other)
+      expect(await failure(replacedOne.store.accept(event("A", "+1")))).toMatchObject({ reason: expect.stringMatching(/removed or replaced/) })
+      expect(await failure(replacedOne.store.ready())).toBeInstanceOf(StoreUnavailable)
+    } finally {
+      removed.close()
+      replacedOne.close()
+    }
+  })
 })
 
 describe("SqliteStore shutdown", () => {

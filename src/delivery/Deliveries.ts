@@ -1,13 +1,13 @@
 // The delivery workers: one per channel, posting outbox events to the webhook within the rate limit,
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
-import { Cause, Effect, FiberSet, Option, Queue } from "effect"
+import { Cause, Deferred, Effect, FiberSet, Option, Queue } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RespondIoClient } from "../services/RespondIoClient.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
-import { Store, type OutboxEvent } from "../store/Store.ts"
+import { Store, type OutboxEvent, type StoreUnavailable } from "../store/Store.ts"
 
 /** How often an idle worker looks at the store anyway (events replayed from the command line, say). */
 const idlePollMs = 500
@@ -97,10 +97,17 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
 
     const worker = (channel: Channel, wake: Queue.Queue<void>) =>
       Effect.gen(function*() {
+        // No attempt of this channel is in flight here (the last run's ended with its scope): what is still leased
+        // was being sent when the process stopped, or its record failed, and is sent again.
+        yield* store.releaseLeases(channel.channelId)
         const running = yield* FiberSet.make<void>()
+        // An attempt whose record failed (the store cannot write) ends this run; the next frees its lease.
+        const recordFailed = yield* Deferred.make<never, StoreUnavailable>()
         const limit = limits.webhook(channel.channelId)
         const pause = makePause()
         for (;;) {
+          const failed = yield* Deferred.poll(recordFailed)
+          if (Option.isSome(failed)) yield* failed.value
           const paused = yield* pause.remaining
           if (paused > 0) {
             yield* Effect.sleep(paused)
@@ -115,7 +122,13 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           }
           const events = yield* store.claimDue(channel.channelId, free)
           for (const event of events) {
-            yield* FiberSet.run(running, limit(attempt(channel, pause, event)).pipe(Effect.ensuring(Queue.offer(wake, undefined))))
+            yield* FiberSet.run(
+              running,
+              limit(attempt(channel, pause, event)).pipe(
+                Effect.catchTag("StoreUnavailable", (e) => Deferred.fail(recordFailed, e)),
+                Effect.ensuring(Queue.offer(wake, undefined))
+              )
+            )
           }
           if (events.length > 0) continue
           const due = yield* store.nextDue(channel.channelId)
@@ -125,17 +138,19 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
         }
       }).pipe(
         Effect.scoped,
-        // A worker that meets an unexpected failure (the disk, say) says so and starts over after a second.
+        // A worker that meets a failure starts over after a second: quietly while the store cannot write (the store
+        // says so once), loudly for anything unexpected.
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.failCause(cause)
+            : Option.isSome(Cause.failureOption(cause))
+            ? Effect.logDebug("delivery waits for the store; trying again in 1 s").pipe(Effect.zipRight(Effect.sleep(1000)))
             : Effect.logError("delivery worker failed; restarting in 1 s", cause).pipe(Effect.zipRight(Effect.sleep(1000)))
         ),
         Effect.forever,
         Effect.annotateLogs({ worker: channel.name })
       )
 
-    yield* store.releaseLeases()
     const abandoned = yield* store.abandonOtherChannels(config.channels.map((c) => c.channelId))
     if (abandoned > 0) {
       yield* Effect.logWarning("pending events of channels no longer configured are now dead letters").pipe(

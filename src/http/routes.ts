@@ -1,13 +1,13 @@
 // The HTTP surface but /message (see message.ts): ClickSend's pushes, health, metrics; every error as {"error":{"message"}}.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
 import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
-import { type ChannelDepth, Store } from "../store/Store.ts"
+import { type ChannelDepth, Store, type StoreUnavailable } from "../store/Store.ts"
 import { type ApiError, errorAnswer } from "./ApiError.ts"
 import { type PushFields, readPushFields } from "./readBody.ts"
 
@@ -18,32 +18,45 @@ export const errorResponse = (status: number, message: string) => {
 
 const respondWithError = (error: ApiError) => Effect.succeed(errorResponse(error.status, error.message))
 
+/** A push the store could not commit: 503, so the provider sends it again (or the operator replays it). */
+const storeUnavailable = (error: StoreUnavailable) =>
+  Effect.logWarning("push refused: the store cannot write").pipe(
+    Effect.annotateLogs({ outcome: "unavailable", reason: error.reason }),
+    Effect.as(errorResponse(503, "the bridge cannot store this push right now; send it again later"))
+  )
+
 const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, E, R>) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const { server } = yield* AppConfig
     const query = new URL(request.url, "http://bridge").searchParams
-    // The secret is checked before the body is even read.
+    // The secret is checked before the body is even read; a store that cannot write takes no push.
     yield* (yield* TokenCheck).checkPushSecret(query.get("secret") ?? undefined)
+    yield* (yield* Store).ready()
     const outcome = yield* receive(yield* readPushFields(request, query, server.maxBodyBytes))
     return HttpServerResponse.unsafeJson({ ok: true, outcome })
   })
 
 /**
- * Ready when the store answers and every channel's worker runs; says how much waits and how much is dead, and what
+ * Ready when the store can write and every channel's worker runs; says how much waits and how much is dead, and what
  * in the configuration needs the operator (warnings do not make it unready).
  */
 const readiness = Effect.gen(function*() {
   const config = yield* AppConfig
   const { channels } = config
   const store = yield* Store
-  const storeOpen = yield* store.ping().pipe(Effect.as(true), Effect.catchAllCause(() => Effect.succeed(false)))
+  const storeProblem = yield* store.ready().pipe(
+    Effect.as(undefined),
+    Effect.catchAllCause((cause) => Effect.succeed(Cause.failureOption(cause).pipe(Option.match({ onNone: () => "the store failed", onSome: (e) => e.reason }))))
+  )
+  const storeOpen = storeProblem === undefined
   const workers = yield* (yield* Deliveries).running
   const depth = storeOpen ? yield* store.depth() : new Map<string, ChannelDepth>()
   const ready = storeOpen && workers
   return HttpServerResponse.unsafeJson({
     status: ready ? "ready" : "not ready",
     store: storeOpen ? "open" : "unavailable",
+    ...(storeProblem === undefined ? {} : { storeProblem }),
     workers: workers ? "running" : "stopped",
     channels: Object.fromEntries(
       channels.map((c) => [c.name, depth.get(c.channelId) ?? { outbox: 0, deadLetters: 0 }])
@@ -89,6 +102,7 @@ export const app = router.pipe(
     Unauthorized: respondWithError,
     InvalidPayload: respondWithError,
     PayloadTooLarge: respondWithError,
+    StoreUnavailable: storeUnavailable,
     RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
   }),
   Effect.catchAllCause((cause) =>

@@ -18,7 +18,8 @@ import {
   type OutboxEvent,
   type PartStatus,
   Store,
-  type StoreShape
+  type StoreShape,
+  StoreUnavailable
 } from "./Store.ts"
 
 type Row = Record<string, SQLInputValue>
@@ -42,21 +43,55 @@ const migrate = (db: DatabaseSync) => {
   }
 }
 
+/** SQLite's primary result codes that say the store cannot write (busy, locked, no memory, read-only, I/O, corrupt, full, cannot open, not a database), not that one write was wrong. */
+const storeFaults = new Set([5, 6, 7, 8, 10, 11, 13, 14, 26])
+
+const isStoreFault = (e: unknown): e is Error => {
+  const code = e instanceof Error ? (e as Error & { readonly errcode?: unknown }).errcode : undefined
+  return typeof code === "number" && storeFaults.has(code & 0xff)
+}
+
+/** Which file a path names now (device and inode), or undefined when it names none. */
+const identityOf = (file: string) => {
+  try {
+    const stat = fs.statSync(file)
+    return `${stat.dev}:${stat.ino}`
+  } catch {
+    return undefined
+  }
+}
+
+export interface SqliteStoreOptions {
+  /** An event due further ahead than this (the longest wait the bridge chooses) is due now: the clock stepped back. */
+  readonly dueHorizonMs?: number
+  /** Opens the connection (a test keeps it to fill the "disk"). */
+  readonly connect?: (file: string) => DatabaseSync
+}
+
 /**
- * Opens (creating the folder and the schema as needed) and returns the store; `close` ends it. An event due further
- * ahead than `dueHorizonMs` (the longest wait the bridge chooses) is due now: the wall clock stepped back meanwhile.
+ * Opens (creating the folder and the schema as needed) and returns the store; `close` ends it. A write fails with
+ * StoreUnavailable, and nothing of its batch is kept, when SQLite cannot commit (disk full, I/O error) or when the
+ * database or its write-ahead log is no longer the file that was opened (removed or replaced under the server,
+ * where SQLite would go on writing into a file nobody will read again).
  */
 export const openSqliteStore = (
   file: string,
-  dueHorizonMs = retryAfterCapMs
+  { connect = (f) => new DatabaseSync(f), dueHorizonMs = retryAfterCapMs }: SqliteStoreOptions = {}
 ): { readonly store: StoreShape; readonly close: () => void } => {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
-  const db = new DatabaseSync(file)
+  const db = connect(file)
   db.exec("PRAGMA journal_mode = WAL")
   // FULL: a commit is on disk before the push is answered 200, even if the machine loses power.
   db.exec("PRAGMA synchronous = FULL")
   db.exec("PRAGMA busy_timeout = 5000")
   migrate(db)
+  // The write-ahead log exists from the first transaction until the last connection closes (this one).
+  const files = file === ":memory:" ? [] : [file, `${file}-wal`]
+  const opened = files.map(identityOf)
+  const replaced = () =>
+    files.some((f, i) => identityOf(f) !== opened[i])
+      ? "the store's file was removed or replaced under the running server; restart it"
+      : undefined
 
   const statement = (sql: string) => db.prepare(sql)
   const q = {
@@ -81,6 +116,7 @@ export const openSqliteStore = (
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
     requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?, retry_since = ?
       WHERE id = ? AND state = 'dead' AND kind = 'event'`),
+    release: statement("UPDATE outbox SET lease_until = 0 WHERE channel_id = ? AND lease_until > 0"),
     resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
     depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
     pendingChannels: statement("SELECT DISTINCT channel_id FROM outbox WHERE state = 'pending'"),
@@ -100,24 +136,34 @@ export const openSqliteStore = (
     rememberOutgoing: statement(`INSERT INTO last_outgoing (channel_id, contact_id, quick_replies, sent_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (channel_id, contact_id) DO UPDATE SET quick_replies = excluded.quick_replies, sent_at = excluded.sent_at`),
     lastOutgoing: statement("SELECT quick_replies, sent_at FROM last_outgoing WHERE channel_id = ? AND contact_id = ?"),
-    ping: statement("SELECT 1 AS one")
+    probe: statement(`INSERT INTO store_probe (id, written_at) VALUES (1, ?)
+      ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`),
+    changes: statement("SELECT total_changes() AS n")
   }
 
   const now = steadyMillis
   const read = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
 
+  const changes = () => (q.changes.get() as Row).n as number
+
   // Group commit: the writes asked for while the event loop was busy go in one transaction, so that many
-  // pushes share one fsync; each write is atomic on its own (a savepoint), and fails alone.
-  const queue: Array<{ readonly op: () => unknown; readonly resume: (result: Effect.Effect<any>) => void }> = []
+  // pushes share one fsync; each write is atomic on its own (a savepoint), and fails alone, unless the store
+  // itself cannot write: then the whole batch fails with StoreUnavailable.
+  const queue: Array<{ readonly op: () => unknown; readonly resume: (result: Effect.Effect<any, StoreUnavailable>) => void }> = []
   let scheduled = false
   let closed = false
+  /** Why the store cannot write, from a failed commit until a commit that wrote something succeeds. */
+  let fault: string | undefined
   const flush = () => {
     scheduled = false
     const batch = queue.splice(0)
     if (batch.length === 0) return
-    const results: Array<Effect.Effect<unknown>> = []
+    let results: Array<Effect.Effect<unknown, StoreUnavailable>> = []
     try {
       if (closed) throw new Error("the store is closed")
+      const gone = replaced()
+      if (gone !== undefined) throw new StoreUnavailable({ reason: gone })
+      const before = changes()
       db.exec("BEGIN IMMEDIATE")
       for (const { op } of batch) {
         db.exec("SAVEPOINT op")
@@ -125,33 +171,52 @@ export const openSqliteStore = (
           results.push(Effect.succeed(op()))
           db.exec("RELEASE op")
         } catch (e) {
+          if (isStoreFault(e)) throw e
           db.exec("ROLLBACK TO op")
           db.exec("RELEASE op")
           results.push(Effect.die(e))
         }
       }
       db.exec("COMMIT")
+      if (changes() > before) fault = undefined
     } catch (e) {
       try {
         if (db.isOpen && db.isTransaction) db.exec("ROLLBACK")
       } catch {
         // the transaction is gone already; every write of the batch fails below
       }
-      results.splice(0, results.length, ...batch.map(() => Effect.die(e)))
+      const failure = e instanceof StoreUnavailable
+        ? e
+        : isStoreFault(e)
+        ? new StoreUnavailable({ reason: `the store cannot commit: ${e.message}` })
+        : undefined
+      if (failure) fault = failure.reason
+      results = batch.map(() => (failure ? Effect.fail(failure) : Effect.die(e)))
     } finally {
       // Every caller hears back, whatever happened: a write is answered only once committed (or failed).
       batch.forEach(({ resume }, i) => resume(results[i] ?? Effect.die(new Error("the store failed"))))
     }
   }
-  const write = <A>(f: (now: number) => A): Effect.Effect<A> =>
+  // The first write to see the store fail, or come back, says so.
+  let reported: string | undefined
+  const report = Effect.suspend(() => {
+    if (fault === reported) return Effect.void
+    reported = fault
+    return fault === undefined
+      ? Effect.logInfo("the store commits again; pushes are accepted")
+      : Effect.logError("the store cannot write; pushes are answered 503 and /readyz is 503 until it can").pipe(
+        Effect.annotateLogs({ reason: fault })
+      )
+  })
+  const write = <A>(f: (now: number) => A): Effect.Effect<A, StoreUnavailable> =>
     Effect.flatMap(now, (t) =>
-      Effect.async<A>((resume) => {
+      Effect.async<A, StoreUnavailable>((resume) => {
         queue.push({ op: () => f(t), resume })
         if (!scheduled) {
           scheduled = true
           setImmediate(flush)
         }
-      }))
+      })).pipe(Effect.ensuring(report))
 
   /** After an event left the pending state, the next one of its contact (if any) becomes the head. */
   const promoteNext = (id: number, t: number) => {
@@ -201,7 +266,7 @@ export const openSqliteStore = (
           retrySince: row.retry_since as number
         }))
       }),
-    releaseLeases: () => write(() => void db.exec("UPDATE outbox SET lease_until = 0 WHERE lease_until > 0")),
+    releaseLeases: (channelId) => write(() => void q.release.run(channelId)),
     abandonOtherChannels: (channelIds) =>
       write((t) => {
         const stale = (q.pendingChannels.all() as Array<Row>)
@@ -267,7 +332,13 @@ export const openSqliteStore = (
         const replies = row.quick_replies as string | null
         return { quickReplies: replies ? (JSON.parse(replies) as Array<string>) : undefined, at: row.sent_at as number }
       }),
-    ping: () => Effect.sync(() => void q.ping.get())
+    ready: () =>
+      Effect.suspend(() => {
+        const gone = replaced()
+        if (gone !== undefined) return Effect.fail(new StoreUnavailable({ reason: gone }))
+        // After a failed commit, a small write of its own: ready again as soon as one commits.
+        return fault === undefined ? Effect.void : write((t) => void q.probe.run(t))
+      })
   }
   /** Commits what is queued, then closes; a write asked for later fails instead of waiting forever. */
   const close = () => {
@@ -278,15 +349,23 @@ export const openSqliteStore = (
   return { store, close }
 }
 
-/** The store at `store.path`, open for the life of the layer. */
-export const SqliteStoreLive = Layer.scoped(
-  Store,
-  Effect.gen(function*() {
-    const config = yield* AppConfig
-    const { store } = yield* Effect.acquireRelease(
-      Effect.sync(() => openSqliteStore(config.store.path, longestDelayMs(config.delivery.retry))),
-      ({ close }) => Effect.sync(close)
-    )
-    return store
-  })
-)
+/** The store at `store.path`, open for the life of the layer (`connect`: a test keeps the connection). */
+export const sqliteStore = (connect?: SqliteStoreOptions["connect"]) =>
+  Layer.scoped(
+    Store,
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      const { store } = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          openSqliteStore(config.store.path, {
+            dueHorizonMs: longestDelayMs(config.delivery.retry),
+            ...(connect ? { connect } : {})
+          })
+        ),
+        ({ close }) => Effect.sync(close)
+      )
+      return store
+    })
+  )
+
+export const SqliteStoreLive = sqliteStore()

@@ -1,7 +1,20 @@
 // The durable store behind the bridge: the outbox of webhook events, dead letters, split parts, last outgoing.
 // The interface speaks of the bridge's things only, so a Postgres store can replace the SQLite one.
-import { Context, type Effect } from "effect"
+import { Context, Data, type Effect } from "effect"
 import type { WebhookPayload } from "../platform/RespondIo.ts"
+
+/**
+ * The store cannot commit right now: the disk is full, an I/O error, its file was removed or replaced under the
+ * running server. Nothing of the write was kept; whoever asked must not say it was.
+ */
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+/** A write: committed when it succeeds, and nothing of it kept when it fails with StoreUnavailable. */
+type Write<A> = Effect.Effect<A, StoreUnavailable>
 
 export interface NewEvent {
   readonly channelId: string
@@ -67,35 +80,38 @@ export type FoldOutcome = "accepted" | "duplicate" | "held"
 
 export interface StoreShape {
   /** Commits the event, or finds it was there already. */
-  readonly accept: (event: NewEvent) => Effect.Effect<"accepted" | "duplicate">
+  readonly accept: (event: NewEvent) => Write<"accepted" | "duplicate">
   /** Keeps a push that fits no channel where the operator sees it; once per dedupe key. */
   readonly keepUnroutable: (
     kind: "unroutable-inbound" | "unroutable-receipt",
     dedupeKey: string,
     fields: unknown,
     reason: string
-  ) => Effect.Effect<"accepted" | "duplicate">
+  ) => Write<"accepted" | "duplicate">
   /**
    * Leases up to `limit` events of a channel that are due, each the oldest pending one of its contact
    * (a contact's later event waits until the earlier one is delivered or dead). A leased event is not claimed again
    * until its attempt is recorded (delivered, retry, dead), however long the attempt takes and whatever the wall
    * clock does, or until the store's one server starts again.
    */
-  readonly claimDue: (channelId: string, limit: number) => Effect.Effect<ReadonlyArray<OutboxEvent>>
-  /** Frees every lease: called when the one delivering process starts, so what it was sending is sent again. */
-  readonly releaseLeases: () => Effect.Effect<void>
+  readonly claimDue: (channelId: string, limit: number) => Write<ReadonlyArray<OutboxEvent>>
+  /**
+   * Frees the channel's leases: called when its worker starts (at start-up, or again after a failure, once its
+   * attempts have ended), so what it was sending is sent again.
+   */
+  readonly releaseLeases: (channelId: string) => Write<void>
   /** Makes dead letters of the pending events of channels no longer configured (replayable once they are back). */
-  readonly abandonOtherChannels: (channelIds: ReadonlyArray<string>) => Effect.Effect<number>
-  readonly markDelivered: (id: number) => Effect.Effect<void>
-  readonly markRetry: (id: number, delayMs: number, error: string) => Effect.Effect<void>
-  readonly markDead: (id: number, error: string) => Effect.Effect<void>
+  readonly abandonOtherChannels: (channelIds: ReadonlyArray<string>) => Write<number>
+  readonly markDelivered: (id: number) => Write<void>
+  readonly markRetry: (id: number, delayMs: number, error: string) => Write<void>
+  readonly markDead: (id: number, error: string) => Write<void>
   /** When the next event of the channel is due (ms since the epoch), if any is pending. */
   readonly nextDue: (channelId: string) => Effect.Effect<number | undefined>
   readonly deadLetters: () => Effect.Effect<ReadonlyArray<DeadLetter>>
   /** Puts a dead event back in the outbox, due now, its attempts reset. */
-  readonly requeue: (id: number) => Effect.Effect<boolean>
+  readonly requeue: (id: number) => Write<boolean>
   /** Marks a dead letter as handled another way (an unroutable push that now found its channel). */
-  readonly resolve: (id: number) => Effect.Effect<void>
+  readonly resolve: (id: number) => Write<void>
   readonly depth: () => Effect.Effect<ReadonlyMap<string, ChannelDepth>>
   /**
    * Records a receipt's status of a part (it only moves forward: a late "sent" never overwrites "delivered" or
@@ -103,23 +119,27 @@ export interface StoreShape {
    * yet is committed as `toEvent(fold)` in the same transaction, so the folds reach the outbox in the order they
    * were made and the platform's last status is always the fold of every receipt received.
    */
-  readonly foldReceipt: (receipt: PartReceipt, toEvent: (fold: FoldedStatus) => NewEvent) => Effect.Effect<FoldOutcome>
+  readonly foldReceipt: (receipt: PartReceipt, toEvent: (fold: FoldedStatus) => NewEvent) => Write<FoldOutcome>
   /** Records the parts of a split text under the mId the platform was given, and folds in receipts that came first. */
   readonly recordParts: (
     mId: string,
     partIds: ReadonlyArray<string>,
     toEvent: (fold: FoldedStatus) => NewEvent
-  ) => Effect.Effect<FoldOutcome>
+  ) => Write<FoldOutcome>
   readonly rememberOutgoing: (
     channelId: string,
     contactId: string,
     quickReplies: ReadonlyArray<string> | undefined
-  ) => Effect.Effect<void>
+  ) => Write<void>
   readonly lastOutgoing: (
     channelId: string,
     contactId: string
   ) => Effect.Effect<{ readonly quickReplies: ReadonlyArray<string> | undefined; readonly at: number } | undefined>
-  readonly ping: () => Effect.Effect<void>
+  /**
+   * Succeeds when the store can take writes: its file is the one it opened, and no commit failed since the last one
+   * that wrote (after a failure, this tries a small write itself, so readiness comes back with the disk).
+   */
+  readonly ready: () => Write<void>
 }
 
 export class Store extends Context.Tag("Store")<Store, StoreShape>() {}

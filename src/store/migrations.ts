@@ -76,5 +76,15 @@ export const migrations: ReadonlyArray<Migration> = [
       DROP TABLE split_parts;
       CREATE INDEX part_status_m_id ON part_status (m_id);
     `
+  },
+  {
+    // One row the readiness check writes after a failed commit: the store is ready again once a write commits.
+    version: 4,
+    sql: `
+      CREATE TABLE store_probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        written_at BIGINT NOT NULL
+      );
+    `
   }
 ]
