@@ -32,7 +32,7 @@ describe("store faults", () => {
       // The file system went read-only under the server.
       db!.exec("PRAGMA query_only = 1")
       const refused = yield* Effect.promise(() => pushForm(pushUrl(h, "push_message"), inbound("RO-2")))
-      expect(refused).toEqual({ status: 503, json: { error: { message: "the bridge cannot store this push right now; send it again later" } } })
+      expect(refused).toEqual({ status: 503, json: { error: { message: "the bridge cannot store this right now; send it again later" } } })
       const receipt = yield* Effect.promise(() =>
         pushForm(pushUrl(h, "delivery_receipt"), { message_id: "X", status_code: "201", custom_string: "ccs1|gfd8g7fd89dgfd|+60177872890|1|1" })
       )

@@ -38,7 +38,7 @@ describe("TokenCheck", () => {
       expect((yield* check.channelFor("bearer token-b")).name).toBe("b")
       for (const header of [undefined, "", "Bearer token-c", "Bearer token-a2", "Bearer toke", "token-a"]) {
         const result = yield* Effect.either(check.channelFor(header))
-        expect(Either.isLeft(result) && result.left.status).toBe(401)
+        expect(Either.isLeft(result) && result.left._tag).toBe("Unauthorized")
       }
     }).pipe(Effect.provide(TestLayer)))
 

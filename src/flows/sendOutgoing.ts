@@ -1,7 +1,7 @@
 // Outgoing: a decoded platform message for a channel goes to ClickSend; the answer is the first part's id.
 import { Clock, Effect } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
-import { ProviderRefused, UpstreamError } from "../http/ApiError.ts"
+import { ProviderRefused, UpstreamError } from "../domain/errors.ts"
 import type { OutgoingRequest } from "../platform/RespondIo.ts"
 import { ClickSendClient, type SentMessage } from "../services/ClickSendClient.ts"
 import { Store } from "../store/Store.ts"

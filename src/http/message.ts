@@ -7,7 +7,8 @@ import { sendOutgoing } from "../flows/sendOutgoing.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
-import { type ApiError, errorAnswer, Forbidden } from "./ApiError.ts"
+import { Forbidden } from "../domain/errors.ts"
+import { errorAnswer, refuse } from "./answers.ts"
 import { readJson } from "./readBody.ts"
 
 // The router @effect/platform's HttpRouter is built on, configured as it configures it: `//message`, `/message/`,
@@ -30,17 +31,19 @@ const send = Effect.fnUntraced(function*(request: IncomingMessage) {
   const log = { channel: channel.name, direction: "out", type: outgoing.message.type }
   const metrics = yield* Metrics
   const mId = yield* sendOutgoing(outgoing, channel).pipe(
-    Effect.tapError((e) =>
-      Effect.logWarning("outgoing message not sent").pipe(
-        Effect.annotateLogs({ ...log, outcome: e._tag, reason: e.message }),
-        Effect.zipRight(Effect.sync(() => metrics.messages.inc({ direction: "out", channel: channel.name, outcome: e._tag })))
-      )
-    )
+    Effect.tapError((e) => Effect.sync(() => metrics.messages.inc({ direction: "out", channel: channel.name, outcome: e._tag })))
   )
   metrics.messages.inc({ direction: "out", channel: channel.name, outcome: "sent" })
   yield* Effect.logInfo("outgoing message sent").pipe(Effect.annotateLogs({ ...log, mId, outcome: "sent" }))
   return mId
 })
+
+/** The mId, or the refusal's own answer (logged and counted as every refusal is). */
+const answerFor = (request: IncomingMessage) =>
+  Effect.matchEffect(send(request), {
+    onSuccess: (mId) => Effect.succeed({ status: 200, body: { mId } as unknown, headers: {} as Record<string, string> }),
+    onFailure: (error) => refuse("/message", error)
+  })
 
 const answer = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body)
@@ -55,22 +58,19 @@ const answer = (response: ServerResponse, status: number, body: unknown, headers
  * is over, for the shutdown drain.
  */
 export const messageHandler = Effect.map(
-  Effect.runtime<AppConfig | TokenCheck | Codecs | Metrics | Effect.Effect.Context<ReturnType<typeof sendOutgoing>>>(),
+  Effect.runtime<Effect.Effect.Context<ReturnType<typeof answerFor>>>(),
   (runtime) => {
     const run = Runtime.runCallback(runtime)
     const logDefect = (cause: Cause.Cause<unknown>) => run(Effect.logError("request failed unexpectedly", cause))
     return (request: IncomingMessage, response: ServerResponse, done: () => void) =>
-      run(send(request), {
-        onExit: (exit: Exit.Exit<string, ApiError>) => {
+      run(answerFor(request), {
+        onExit: (exit) => {
           done()
           if (response.writableEnded || response.destroyed) return
-          if (Exit.isSuccess(exit)) return answer(response, 200, { mId: exit.value })
-          const failure = Cause.failureOption(exit.cause)
+          if (Exit.isSuccess(exit)) return answer(response, exit.value.status, exit.value.body, exit.value.headers)
           const interrupted = Cause.isInterruptedOnly(exit.cause)
-          if (failure._tag === "None" && !interrupted) logDefect(exit.cause)
-          const { body, headers, status } = failure._tag === "Some"
-            ? errorAnswer(failure.value.status, failure.value.message)
-            : interrupted
+          if (!interrupted) logDefect(exit.cause)
+          const { body, headers, status } = interrupted
             ? errorAnswer(503, "the bridge is shutting down")
             : errorAnswer(500, "internal error")
           answer(response, status, body, headers)

@@ -3,7 +3,7 @@ import type { HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect } from "effect"
 import type { IncomingMessage } from "node:http"
-import { InvalidPayload, PayloadTooLarge } from "./ApiError.ts"
+import { InvalidPayload, PayloadTooLarge } from "../domain/errors.ts"
 
 const tooLarge = (max: number) => new PayloadTooLarge({ message: `body: at most ${max} bytes` })
 

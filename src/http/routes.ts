@@ -7,8 +7,8 @@ import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/recei
 import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
-import { type ChannelDepth, Store, type StoreUnavailable } from "../store/Store.ts"
-import { type ApiError, errorAnswer } from "./ApiError.ts"
+import { type ChannelDepth, Store } from "../store/Store.ts"
+import { errorAnswer, type Refusal, refuse } from "./answers.ts"
 import { type PushFields, readPushFields } from "./readBody.ts"
 
 export const errorResponse = (status: number, message: string) => {
@@ -16,14 +16,11 @@ export const errorResponse = (status: number, message: string) => {
   return HttpServerResponse.unsafeJson(body, { status, headers })
 }
 
-const respondWithError = (error: ApiError) => Effect.succeed(errorResponse(error.status, error.message))
-
-/** A push the store could not commit: 503, so the provider sends it again (or the operator replays it). */
-const storeUnavailable = (error: StoreUnavailable) =>
-  Effect.logWarning("push refused: the store cannot write").pipe(
-    Effect.annotateLogs({ outcome: "unavailable", reason: error.reason }),
-    Effect.as(errorResponse(503, "the bridge cannot store this push right now; send it again later"))
-  )
+/** A refusal's answer, for the route the request came to (a push the store could not commit is a 503, so the provider sends it again). */
+const refused = (error: Refusal) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.map(refuse(new URL(request.url, "http://bridge").pathname, error), ({ body, headers, status }) =>
+      HttpServerResponse.unsafeJson(body, { status, headers })))
 
 const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, E, R>) =>
   Effect.gen(function*() {
@@ -99,10 +96,10 @@ export const router = HttpRouter.empty.pipe(
 /** The app: known errors become their status; an unknown route 404; a defect 500 with no detail leaked. */
 export const app = router.pipe(
   Effect.catchTags({
-    Unauthorized: respondWithError,
-    InvalidPayload: respondWithError,
-    PayloadTooLarge: respondWithError,
-    StoreUnavailable: storeUnavailable,
+    Unauthorized: refused,
+    InvalidPayload: refused,
+    PayloadTooLarge: refused,
+    StoreUnavailable: refused,
     RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
   }),
   Effect.catchAllCause((cause) =>

@@ -1,7 +1,7 @@
 // The ClickSend REST v3 client: typed send methods, transient failures retried, refusals never.
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../config/ChannelConfig.ts"
-import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../http/ApiError.ts"
+import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../domain/errors.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
 import { keepAlivePool } from "./keepAlivePost.ts"
 import { Metrics, timed } from "./Metrics.ts"

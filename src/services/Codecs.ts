@@ -1,6 +1,6 @@
 // Decoding what arrives on the wire: a clear 400 that names the field and the rule, or a typed value.
 import { Effect, Either, Schema } from "effect"
-import { InvalidPayload } from "../http/ApiError.ts"
+import { InvalidPayload } from "../domain/errors.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
 import { OutgoingRequest } from "../platform/RespondIo.ts"

@@ -29,6 +29,12 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
         "Calls to the platform's webhook, by channel and HTTP status (0: no answer)",
         "channel"
       ),
+      refusals: new prom.Counter({
+        name: "ccs_refusals_total",
+        help: "Requests answered with an error, by route and HTTP status",
+        labelNames: ["route", "status"] as const,
+        registers
+      }),
       retries: new prom.Counter({
         name: "ccs_retries_total",
         help: "Attempts that failed and will be tried again, by target (clicksend, webhook)",

@@ -2,7 +2,7 @@
 import { Effect, Option, Redacted } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
-import { Unauthorized } from "../http/ApiError.ts"
+import { Unauthorized } from "../domain/errors.ts"
 
 // Digests have one length whatever the input, so the comparison takes the same time for every guess.
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest()

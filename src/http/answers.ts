@@ -1,0 +1,67 @@
+// Every refusal the bridge answers, on every route: its HTTP status, `{"error":{"message"}}`, one log line and
+// one metric. Both HTTP stacks (the fast /message handler and the router) answer through here.
+import { Effect } from "effect"
+import type {
+  Forbidden,
+  InvalidPayload,
+  PayloadTooLarge,
+  ProviderRefused,
+  Unauthorized,
+  UpstreamError,
+  UpstreamTimeout,
+  UpstreamUnavailable
+} from "../domain/errors.ts"
+import { Metrics } from "../services/Metrics.ts"
+import type { StoreUnavailable } from "../store/Store.ts"
+
+export type Refusal =
+  | Unauthorized
+  | Forbidden
+  | InvalidPayload
+  | PayloadTooLarge
+  | ProviderRefused
+  | UpstreamError
+  | UpstreamUnavailable
+  | UpstreamTimeout
+  | StoreUnavailable
+
+const statuses: { readonly [Tag in Refusal["_tag"]]: number } = {
+  InvalidPayload: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  PayloadTooLarge: 413,
+  ProviderRefused: 422,
+  UpstreamError: 502,
+  UpstreamUnavailable: 503,
+  StoreUnavailable: 503,
+  UpstreamTimeout: 504
+}
+
+/** What the caller reads: a store that cannot write is the bridge's business, not the caller's. */
+const messageOf = (error: Refusal) =>
+  error._tag === "StoreUnavailable" ? "the bridge cannot store this right now; send it again later" : error.message
+
+export const statusOf = (error: Refusal) => statuses[error._tag]
+
+/** What a caller gets: the status, `{"error":{"message"}}`, and after a 413 a closed connection. */
+export const errorAnswer = (status: number, message: string) => ({
+  status,
+  body: { error: { message } },
+  // The rest of a body too large is not read: the connection closes after the answer.
+  headers: status === 413 ? { connection: "close" } : ({} as Record<string, string>)
+})
+
+/**
+ * Answers a refusal: counted as `ccs_refusals_total{route,status}` and logged once (info for the caller's mistakes,
+ * warning when the bridge or a system behind it could not do its part), with the reason but never a secret.
+ */
+export const refuse = (route: string, error: Refusal) =>
+  Effect.gen(function*() {
+    const status = statusOf(error)
+    ;(yield* Metrics).refusals.inc({ route, status })
+    const log = status >= 500 || error._tag === "ProviderRefused" ? Effect.logWarning : Effect.logInfo
+    yield* log("request refused").pipe(
+      Effect.annotateLogs({ route, status, error: error._tag, reason: error._tag === "StoreUnavailable" ? error.reason : error.message })
+    )
+    return errorAnswer(status, messageOf(error))
+  })
