@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import { webhookUrlOf } from "../src/config/ChannelConfig.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
 import { configWarnings } from "../src/config/warnings.ts"
-import { refusedReason } from "../src/services/RespondIoClient.ts"
+import { refusedReason } from "../src/platforms/respondio/RespondIoClient.ts"
 import { jsonSchemaPath, jsonSchemaText } from "../src/config/jsonSchema.ts"
 
 const env = {

@@ -68,7 +68,7 @@ describe("crash", () => {
         // Whatever arrived twice is the same event: same mId, same text.
         for (const p of webhook.payloads()) {
           const e = p.events[0]
-          expect(e.type === "message" && e.message.text).toBe(e.mId)
+          expect(e.type === "message" && e.message.type === "text" && e.message.text).toBe(e.mId)
         }
       } finally {
         second.child.kill("SIGTERM")

@@ -233,7 +233,7 @@ describe("delivery", () => {
       yield* push(pushUrl(h, "push_message"), sms("Q-3", "+60111111111", "1"))
       yield* promise(() => h.send({ type: "text", text: "Thanks" }, { contactId: contact }))
       yield* push(pushUrl(h, "push_message"), sms("Q-4", contact, "1"))
-      const texts = (yield* promise(() => h.delivered(4))).map((p) => [p.events[0].mId, p.events[0].type === "message" && p.events[0].message.text])
+      const texts = (yield* promise(() => h.delivered(4))).map((p) => [p.events[0].mId, p.events[0].type === "message" && p.events[0].message.type === "text" && p.events[0].message.text])
       expect(texts.sort()).toEqual([["Q-1", "English"], ["Q-2", "3"], ["Q-3", "1"], ["Q-4", "1"]])
 
       const off = yield* harness({ quickReplies: { mapNumbers: false } })

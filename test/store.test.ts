@@ -13,11 +13,7 @@ const event = (mId: string, contactId: string): NewEvent => ({
   contactId,
   mId,
   dedupeKey: `inbound:${mId}`,
-  payload: {
-    channelId: "C",
-    contactId,
-    events: [{ type: "message", mId, timestamp: 0, message: { type: "text", text: mId } }]
-  }
+  event: { kind: "message", channelId: "C", contactId, mId, timestamp: 0, message: { type: "text", text: mId } }
 })
 
 const withStore = <A, E>(f: (store: ReturnType<typeof openSqliteStore>["store"]) => Effect.Effect<A, E>) =>
@@ -111,14 +107,14 @@ describe("SqliteStore", () => {
           contactId: "+1",
           mId: fold.mId,
           dedupeKey: `receipt:${fold.mId}:${fold.status}`,
-          payload: { channelId: "C", contactId: "+1", events: [{ type: "message_status", mId: fold.mId, timestamp: 1, status: { value: fold.status, ...(fold.error ? { message: fold.error } : {}) } }] } as NewEvent["payload"]
+          event: { kind: "status", channelId: "C", contactId: "+1", mId: fold.mId, timestamp: 1, status: fold.status, error: fold.error }
         })
         // What the platform is sent, in order: the outbox drained as the worker would.
         const forwarded = Effect.gen(function*() {
           const out: Array<[string, unknown]> = []
           for (let events = yield* store.claimDue("C", 100); events.length > 0; events = yield* store.claimDue("C", 100)) {
             for (const e of events) {
-              out.push([e.mId, (e.payload.events[0] as { status?: unknown }).status])
+              out.push([e.mId, e.event.kind === "status" ? (e.event.error ? { value: e.event.status, message: e.event.error } : { value: e.event.status }) : undefined])
               yield* store.markDelivered(e.id)
             }
           }
@@ -162,7 +158,7 @@ describe("SqliteStore that cannot write", () => {
       await Effect.runPromise(store.ready())
       // No page can be added: a write that needs one fails as on a full disk, and so does its batch.
       db.exec(`PRAGMA max_page_count = ${(db.prepare("PRAGMA page_count").get() as { page_count: number }).page_count}`)
-      const big = { ...event("BIG", "+1"), payload: { ...event("BIG", "+1").payload, note: "x".repeat(50_000) } as NewEvent["payload"] }
+      const big: NewEvent = { ...event("BIG", "+1"), event: { ...event("BIG", "+1").event, message: { type: "text", text: "x".repeat(50_000) } } as NewEvent["event"] }
       const [small, large] = await Promise.all([failure(store.accept(event("SMALL", "+2"))), failure(store.accept(big))])
       expect(small).toBeInstanceOf(StoreUnavailable)
       expect(large).toMatchObject({ _tag: "StoreUnavailable", reason: "the store cannot commit: database or disk is full" })

@@ -1,10 +1,11 @@
 // The pure mappings, as tables over real payloads: platform -> ClickSend, ClickSend -> platform.
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import type { OutgoingRequest } from "../src/platform/RespondIo.ts"
+import type { OutgoingRequest } from "../src/platforms/respondio/wire.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
 import { normalisePhone } from "../src/provider/ClickSend.ts"
-import { inboundToPayload, receiptStatus, receiptTimestamp, statusPayload } from "../src/translate/incoming.ts"
+import { inboundEvent, receiptStatus, receiptTimestamp } from "../src/translate/incoming.ts"
+import { webhookPayload } from "../src/platforms/respondio/render.ts"
 import { composeText, mmsSubject, planSend } from "../src/translate/outgoing.ts"
 import { chosenOption, inboundText, quickReplyWindowMs } from "../src/translate/quickReplies.ts"
 import { channelForInbound, decodeRoute, encodeRoute } from "../src/translate/routing.ts"
@@ -85,8 +86,13 @@ describe("incoming", () => {
   /** What the flow forwards for a receipt of a message sent whole. */
   const receiptToPayload = (r: Parameters<typeof receiptStatus>[0], now: number) => {
     const status = receiptStatus(r)
-    return status._tag === "Skip" ? status : { _tag: "Forward", payload: statusPayload(route, r.message_id, status, receiptTimestamp(r, now)) }
+    if (status._tag === "Skip") return status
+    const { channelId, contactId } = route
+    const event = { kind: "status", channelId, contactId, mId: r.message_id, timestamp: receiptTimestamp(r, now), status: status.value, error: status.message } as const
+    return { _tag: "Forward", payload: webhookPayload(event) }
   }
+  /** What the webhook gets for an inbound SMS. */
+  const inboundToPayload = (...args: Parameters<typeof inboundEvent>) => webhookPayload(inboundEvent(...args))
 
   it.each([
     [200, { value: "sent" }],

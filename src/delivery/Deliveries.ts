@@ -4,7 +4,7 @@ import { Cause, Deferred, Effect, FiberSet, Option, Queue } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
-import { RespondIoClient } from "../services/RespondIoClient.ts"
+import { RespondIoClient } from "../platforms/respondio/RespondIoClient.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
 import { Store, type OutboxEvent, type StoreUnavailable } from "../store/Store.ts"
@@ -56,8 +56,8 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
     }
 
     const attempt = (channel: Channel, pause: ReturnType<typeof makePause>, event: OutboxEvent) => {
-      const log = { channel: channel.name, direction: event.payload.events[0].type === "message" ? "in" : "receipt", mId: event.mId }
-      return client.deliver(channel, event.payload).pipe(
+      const log = { channel: channel.name, direction: event.event.kind === "message" ? "in" : "receipt", mId: event.mId }
+      return client.deliver(channel, event.event).pipe(
         Effect.matchEffect({
           onSuccess: () =>
             Effect.all([store.markDelivered(event.id), pause.succeeded, count(channel, "delivered")]).pipe(

@@ -10,7 +10,7 @@ import { Codecs } from "../services/Codecs.ts"
 import { steadyMillis } from "../steadyClock.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../store/Store.ts"
-import { inboundToPayload, plausibleTime, receiptStatus, receiptTimestamp, statusPayload } from "../translate/incoming.ts"
+import { inboundEvent, plausibleTime, receiptStatus, receiptTimestamp } from "../translate/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
 import { channelForInbound, decodeRoute, type Route } from "../translate/routing.ts"
 
@@ -82,13 +82,13 @@ const routeInbound = (push: InboundPush, fields: Fields) =>
       return "dead-lettered" satisfies PushOutcome
     }
     const text = yield* textFor(channel, push)
-    const payload = inboundToPayload({ ...push, body: text }, channel.channelId, yield* arrival(push.timestamp, "in", push.message_id))
+    const event = inboundEvent({ ...push, body: text }, channel.channelId, yield* arrival(push.timestamp, "in", push.message_id))
     return yield* commit(channel, {
       channelId: channel.channelId,
       contactId: push.from,
       mId: push.message_id,
       dedupeKey: `inbound:${push.message_id}`,
-      payload
+      event
     })
   })
 
@@ -106,7 +106,7 @@ export const statusEvent = (route: Pick<Route, "channelId" | "contactId">, times
   contactId: route.contactId,
   mId: fold.mId,
   dedupeKey: `receipt:${fold.mId}:${fold.status}`,
-  payload: statusPayload(route, fold.mId, { _tag: "Status", value: fold.status, message: fold.error }, timestamp)
+  event: { kind: "status", channelId: route.channelId, contactId: route.contactId, mId: fold.mId, timestamp, status: fold.status, error: fold.error }
 })
 
 const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>

@@ -2,7 +2,7 @@
 import { Clock, Effect } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError } from "../domain/errors.ts"
-import type { OutgoingRequest } from "../platform/RespondIo.ts"
+import type { OutgoingRequest } from "../platforms/respondio/wire.ts"
 import { ClickSendClient, type SentMessage } from "../services/ClickSendClient.ts"
 import { Store } from "../store/Store.ts"
 import { planSend } from "../translate/outgoing.ts"

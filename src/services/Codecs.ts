@@ -3,7 +3,7 @@ import { Effect, Either, Schema } from "effect"
 import { InvalidPayload } from "../domain/errors.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
-import { OutgoingRequest } from "../platform/RespondIo.ts"
+import { OutgoingRequest } from "../platforms/respondio/wire.ts"
 import { DeliveryReceipt, InboundPush, resolveAliases } from "../provider/ClickSend.ts"
 
 const decoder = <A, I>(schema: Schema.Schema<A, I>) => {

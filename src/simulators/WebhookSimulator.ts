@@ -1,5 +1,5 @@
 // A simulated respond.io webhook on loopback: checks the bearer token, records events, answers "OK".
-import type { WebhookPayload } from "../platform/RespondIo.ts"
+import type { WebhookPayload } from "../platforms/respondio/wire.ts"
 import { type FakeOptions, type HttpFake, startHttpFake } from "./httpFake.ts"
 
 export interface WebhookSimulator extends HttpFake {

@@ -4,7 +4,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { AppConfig } from "../config/ChannelConfig.ts"
-import type { WebhookPayload } from "../platform/RespondIo.ts"
+import type { ChannelEvent } from "../domain/events.ts"
 import { migrations } from "./migrations.ts"
 import { longestDelayMs, retryAfterCapMs } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
@@ -229,7 +229,7 @@ export const openSqliteStore = (
   const insertEvent = (e: NewEvent, t: number): "accepted" | "duplicate" => {
     const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
     const inserted = q.insert.run(
-      e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.payload), "pending", waiting, null, t, t, t, t
+      e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.event), "pending", waiting, null, t, t, t, t
     ).changes === 1
     return inserted ? "accepted" : "duplicate"
   }
@@ -261,7 +261,7 @@ export const openSqliteStore = (
           channelId: row.channel_id as string,
           contactId: row.contact_id as string,
           mId: row.m_id as string,
-          payload: JSON.parse(row.body as string) as WebhookPayload,
+          event: JSON.parse(row.body as string) as ChannelEvent,
           attempts: row.attempts as number,
           retrySince: row.retry_since as number
         }))

@@ -1,7 +1,7 @@
 // The durable store behind the bridge: the outbox of webhook events, dead letters, split parts, last outgoing.
 // The interface speaks of the bridge's things only, so a Postgres store can replace the SQLite one.
 import { Context, Data, type Effect } from "effect"
-import type { WebhookPayload } from "../platform/RespondIo.ts"
+import type { ChannelEvent, DeliveryStatus } from "../domain/events.ts"
 
 /**
  * The store cannot commit right now: the disk is full, an I/O error, its file was removed or replaced under the
@@ -22,7 +22,7 @@ export interface NewEvent {
   readonly mId: string
   /** Equal keys are one event: a push ClickSend sends twice is kept (and forwarded) once. */
   readonly dedupeKey: string
-  readonly payload: WebhookPayload
+  readonly event: ChannelEvent
 }
 
 export interface OutboxEvent {
@@ -30,7 +30,7 @@ export interface OutboxEvent {
   readonly channelId: string
   readonly contactId: string
   readonly mId: string
-  readonly payload: WebhookPayload
+  readonly event: ChannelEvent
   /** Attempts made before this one. */
   readonly attempts: number
   /** When it was accepted, or replayed from the dead letters (ms since the epoch): giving up counts from then. */
@@ -47,7 +47,7 @@ export interface DeadLetter {
   readonly kind: "event" | "unroutable-inbound" | "unroutable-receipt"
   readonly attempts: number
   readonly lastError: string
-  /** The webhook payload of an event, or the push's own fields when it fit no channel. */
+  /** The event, or the push's own fields when it fit no channel. */
   readonly body: unknown
 }
 
@@ -56,7 +56,7 @@ export interface ChannelDepth {
   readonly deadLetters: number
 }
 
-export type PartStatus = "sent" | "delivered" | "failed"
+export type PartStatus = DeliveryStatus
 
 /** What a receipt says of one part (one SMS) of a message: `part` of `parts`, from the message's custom_string. */
 export interface PartReceipt {

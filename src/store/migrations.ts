@@ -86,5 +86,38 @@ export const migrations: ReadonlyArray<Migration> = [
         written_at BIGINT NOT NULL
       );
     `
+  },
+  {
+    // The outbox keeps neutral events (ChannelEvent), rendered by the platform when delivered; until 0.1.0 it kept
+    // respond.io's webhook payload itself. A status's message becomes its error.
+    version: 5,
+    sql: `
+      UPDATE outbox SET body = json_object(
+          'kind', 'message',
+          'channelId', json_extract(body, '$.channelId'),
+          'contactId', json_extract(body, '$.contactId'),
+          'mId', json_extract(body, '$.events[0].mId'),
+          'timestamp', json_extract(body, '$.events[0].timestamp'),
+          'message', json(json_extract(body, '$.events[0].message')))
+        WHERE kind = 'event' AND json_extract(body, '$.events[0].type') = 'message';
+      UPDATE outbox SET body = CASE WHEN json_extract(body, '$.events[0].status.message') IS NULL
+        THEN json_object(
+          'kind', 'status',
+          'channelId', json_extract(body, '$.channelId'),
+          'contactId', json_extract(body, '$.contactId'),
+          'mId', json_extract(body, '$.events[0].mId'),
+          'timestamp', json_extract(body, '$.events[0].timestamp'),
+          'status', json_extract(body, '$.events[0].status.value'))
+        ELSE json_object(
+          'kind', 'status',
+          'channelId', json_extract(body, '$.channelId'),
+          'contactId', json_extract(body, '$.contactId'),
+          'mId', json_extract(body, '$.events[0].mId'),
+          'timestamp', json_extract(body, '$.events[0].timestamp'),
+          'status', json_extract(body, '$.events[0].status.value'),
+          'error', json_extract(body, '$.events[0].status.message'))
+        END
+        WHERE kind = 'event' AND json_extract(body, '$.events[0].type') = 'message_status';
+    `
   }
 ]

@@ -1,7 +1,6 @@
 // Pure translation of ClickSend's pushes (inbound SMS, delivery receipts) to webhook payloads.
 import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
-import type { WebhookPayload } from "../platform/RespondIo.ts"
-import type { Route } from "./routing.ts"
+import type { ChannelEvent } from "../domain/events.ts"
 
 /** A push's time is believed from a year before it arrived to a day after (clocks differ); else it is `now`. */
 export const plausibleTime = (seconds: number | undefined, now: number): boolean =>
@@ -10,16 +9,13 @@ export const plausibleTime = (seconds: number | undefined, now: number): boolean
 const toMillis = (seconds: number | undefined, now: number): number =>
   seconds === undefined || !plausibleTime(seconds, now) ? now : Math.round(seconds * 1000)
 
-export const inboundToPayload = (push: InboundPush, channelId: string, now: number): WebhookPayload => ({
+export const inboundEvent = (push: InboundPush, channelId: string, now: number): ChannelEvent => ({
+  kind: "message",
   channelId,
   contactId: push.from,
-  events: [{
-    type: "message",
-    mId: push.message_id,
-    timestamp: toMillis(push.timestamp, now),
-    message: { type: "text", text: push.body }
-  }],
-  contact: { phone: push.from }
+  mId: push.message_id,
+  timestamp: toMillis(push.timestamp, now),
+  message: { type: "text", text: push.body }
 })
 
 const statusOf = (code: number) => {
@@ -55,23 +51,5 @@ export const receiptStatus = (receipt: DeliveryReceipt): ReceiptStatus => {
     }
     : { _tag: "Status", value: status }
 }
-
-/** The webhook's message_status event for the message the platform knows as `mId`. */
-export const statusPayload = (
-  route: Pick<Route, "channelId" | "contactId">,
-  mId: string,
-  status: Extract<ReceiptStatus, { _tag: "Status" }>,
-  timestamp: number
-): WebhookPayload => ({
-  channelId: route.channelId,
-  contactId: route.contactId,
-  events: [{
-    type: "message_status",
-    mId,
-    timestamp,
-    status: status.message === undefined ? { value: status.value } : { value: status.value, message: status.message }
-  }]
-})
-
 
 export const receiptTimestamp = (receipt: DeliveryReceipt, now: number) => toMillis(receipt.timestamp, now)

@@ -1,6 +1,6 @@
 // Pure translation of a platform message to the ClickSend call(s) that carry it.
 import type { MmsSendRequest, SmsMessage } from "../provider/ClickSend.ts"
-import type { OutgoingMessage, OutgoingRequest } from "../platform/RespondIo.ts"
+import type { OutgoingMessage, OutgoingRequest } from "../platforms/respondio/wire.ts"
 import { encodeRoute } from "./routing.ts"
 import { splitText } from "./splitText.ts"
 

@@ -1,11 +1,12 @@
 // The platform's webhook client: one attempt to post a channel's events to its webhook URL with its bearer token (over node:http).
 import { Clock, Data, Effect, Redacted } from "effect"
-import { AppConfig, type Channel, webhookUrlOf } from "../config/ChannelConfig.ts"
-import { isOldRespondIoHost, oldHostAdvice } from "../config/warnings.ts"
-import type { WebhookPayload } from "../platform/RespondIo.ts"
-import { keepAlivePool } from "./keepAlivePost.ts"
-import { Metrics, timed } from "./Metrics.ts"
-import { isTransientStatus, parseRetryAfter, Transient } from "./RetryPolicy.ts"
+import { AppConfig, type Channel, webhookUrlOf } from "../../config/ChannelConfig.ts"
+import { isOldRespondIoHost, oldHostAdvice } from "../../config/warnings.ts"
+import type { ChannelEvent } from "../../domain/events.ts"
+import { keepAlivePool } from "../../services/keepAlivePost.ts"
+import { Metrics, timed } from "../../services/Metrics.ts"
+import { isTransientStatus, parseRetryAfter, Transient } from "../../services/RetryPolicy.ts"
+import { webhookPayload } from "./render.ts"
 
 /** The webhook answered 4xx (other than 408 and 429): sending the same event again will not help. */
 export class WebhookRefused extends Data.TaggedError("WebhookRefused")<{ readonly reason: string }> {}
@@ -33,12 +34,12 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
       return [c.channelId, { post: pools.get(url)!, refused: (status: number) => refusedReason(platform.plugin, status, url, c, index) }] as const
     }))
 
-    /** One POST; succeeds once the webhook answered 2xx. Retrying is the delivery worker's business. */
-    const deliver = (channel: Channel, payload: WebhookPayload): Effect.Effect<void, Transient | WebhookRefused> =>
+    /** One POST of the event as the webhook takes it; succeeds once it answered 2xx. Retrying is the delivery worker's business. */
+    const deliver = (channel: Channel, event: ChannelEvent): Effect.Effect<void, Transient | WebhookRefused> =>
       Effect.gen(function*() {
         const { post, refused } = targets.get(channel.channelId)!
         const headers = { authorization: `Bearer ${Redacted.value(channel.apiToken)}`, "content-type": "application/json" }
-        const response = yield* post("", headers, JSON.stringify(payload)).pipe(
+        const response = yield* post("", headers, JSON.stringify(webhookPayload(event))).pipe(
           timed(metrics.webhookLatency, (response) => ({ channel: channel.name, status: response?.status ?? 0 }))
         )
         const status = response.status

@@ -71,7 +71,17 @@ export const MessageEvent = Schema.Struct({
   type: Schema.Literal("message"),
   mId: MessageId,
   timestamp: Schema.Number,
-  message: Schema.Struct({ type: Schema.Literal("text"), text: Text(7000, { required: false }) })
+  message: Schema.Union(
+    Schema.Struct({ type: Schema.Literal("text"), text: Text(7000, { required: false }) }),
+    Schema.Struct({
+      type: Schema.Literal("attachment"),
+      attachment: Schema.Struct({
+        type: Schema.Literal("image", "video", "audio", "file"),
+        url: Text(2000),
+        mimeType: Schema.optional(Schema.String)
+      })
+    })
+  )
 })
 
 export const StatusEvent = Schema.Struct({

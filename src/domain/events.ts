@@ -1,0 +1,34 @@
+// What reaches the platform about a channel's contact, whichever provider it came from: a message the contact sent,
+// or the status of a message sent to them. The outbox keeps these; the platform renders them when it delivers.
+
+/** What a contact sent: a text, or one attachment (a picture of an MMS, say) as its own message. */
+export type InboundContent =
+  | { readonly type: "text"; readonly text: string }
+  | {
+    readonly type: "attachment"
+    readonly attachment: { readonly type: "image" | "video" | "audio" | "file"; readonly url: string; readonly mimeType?: string | undefined }
+  }
+
+export type DeliveryStatus = "sent" | "delivered" | "failed"
+
+export type ChannelEvent =
+  | {
+    readonly kind: "message"
+    readonly channelId: string
+    readonly contactId: string
+    readonly mId: string
+    /** When the contact sent it (ms since the epoch). */
+    readonly timestamp: number
+    readonly message: InboundContent
+  }
+  | {
+    readonly kind: "status"
+    readonly channelId: string
+    readonly contactId: string
+    /** The mId the platform was given for the message. */
+    readonly mId: string
+    readonly timestamp: number
+    readonly status: DeliveryStatus
+    /** Why it failed, with status "failed". */
+    readonly error?: string | undefined
+  }
