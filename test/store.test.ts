@@ -189,7 +189,15 @@ describe("SqliteStore that cannot write", () => {
   it("its file removed or replaced under it: not ready, and every write fails rather than go to a file nobody reads", async () => {
     const removed = openKept()
     const replacedOne = openKept()
+    // A store reached through a symlink has its log beside the target.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-link-"))
+    fs.mkdirSync(path.join(dir, "real"))
+    fs.symlinkSync(path.join(dir, "real"), path.join(dir, "link"))
+    const linked = openSqliteStore(path.join(dir, "link", "db"))
     try {
+      fs.rmSync(path.join(dir, "real", "db-wal"))
+      expect(await failure(linked.store.accept(event("A", "+1")))).toMatchObject({ reason: expect.stringMatching(/removed or replaced/) })
+
       const file = removed.db.location()!
       fs.rmSync(file)
       fs.rmSync(`${file}-wal`)
@@ -204,6 +212,7 @@ describe("SqliteStore that cannot write", () => {
     } finally {
       removed.close()
       replacedOne.close()
+      linked.close()
     }
   })
 })

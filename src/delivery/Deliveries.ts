@@ -1,6 +1,6 @@
 // The delivery workers: one per channel, posting outbox events to the webhook within the rate limit,
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
-import { Cause, Deferred, Effect, FiberSet, Option, Queue } from "effect"
+import { Cause, Deferred, Effect, FiberSet, Option, Queue, Schedule } from "effect"
 import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
@@ -11,6 +11,15 @@ import { Store, type OutboxEvent, type StoreUnavailable } from "../store/Store.t
 
 /** How often an idle worker looks at the store anyway (events replayed from the command line, say). */
 const idlePollMs = 500
+
+/**
+ * An attempt whose record fails (the store cannot write) keeps its outcome and tries the record again, for this
+ * long, rather than sending the event again; past it, the worker starts over and the event is sent again.
+ */
+const recordRetry = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("2 seconds")), Schedule.upTo("30 seconds"))
+
+/** A worker that failed starts over after a second, then two, four... up to half a minute while it keeps failing. */
+const restartDelayMs = (failedRuns: number) => Math.min(1000 * 2 ** Math.min(failedRuns - 1, 5), 30_000)
 
 export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
   scoped: Effect.gen(function*() {
@@ -57,10 +66,23 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
 
     const attempt = (channel: Channel, pause: ReturnType<typeof makePause>, event: OutboxEvent) => {
       const log = { channel: channel.name, direction: event.event.kind === "message" ? "in" : "receipt", mId: event.mId }
+      let recordFailures = 0
+      /** The attempt's record, tried again while the store cannot write (said once). */
+      const kept = <A>(record: Effect.Effect<A, StoreUnavailable>) =>
+        record.pipe(
+          Effect.tapError((e) =>
+            recordFailures++ === 0
+              ? Effect.logWarning("the attempt could not be recorded; trying the record again").pipe(
+                Effect.annotateLogs({ ...log, reason: e.reason })
+              )
+              : Effect.void
+          ),
+          Effect.retry(recordRetry)
+        )
       return client.deliver(channel, event.event).pipe(
         Effect.matchEffect({
           onSuccess: () =>
-            Effect.all([store.markDelivered(event.id), pause.succeeded, count(channel, "delivered")]).pipe(
+            Effect.all([kept(store.markDelivered(event.id)), pause.succeeded, count(channel, "delivered")]).pipe(
               Effect.zipRight(Effect.logInfo("event delivered").pipe(
                 Effect.annotateLogs({ ...log, attempt: event.attempts + 1, outcome: "delivered" })
               ))
@@ -76,13 +98,13 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
                 ? `gave up after ${attempts} attempts over ${Math.round(retriedFor / 1000)} s: ${error.reason}`
                 : undefined
               if (dead !== undefined) {
-                yield* store.markDead(event.id, dead)
+                yield* kept(store.markDead(event.id, dead))
                 yield* count(channel, "dead")
                 yield* Effect.logWarning("event is a dead letter").pipe(Effect.annotateLogs({ ...log, attempt: attempts, outcome: "dead", reason: dead }))
                 return
               }
               const delay = yield* pause.failed(error._tag === "Transient" ? error.retryAfterMs : undefined)
-              yield* store.markRetry(event.id, delay, error.reason)
+              yield* kept(store.markRetry(event.id, delay, error.reason))
               yield* count(channel, "retry")
               metrics.retries.inc({ target: "webhook" })
               yield* Effect.logInfo("event will be retried").pipe(
@@ -95,8 +117,11 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       )
     }
 
-    const worker = (channel: Channel, wake: Queue.Queue<void>) =>
-      Effect.gen(function*() {
+    const worker = (channel: Channel, wake: Queue.Queue<void>) => {
+      // Kept across the worker's runs: a restart neither forgets an outage nor waits less after many failures.
+      const pause = makePause()
+      let failedRuns = 0
+      return Effect.gen(function*() {
         // No attempt of this channel is in flight here (the last run's ended with its scope): what is still leased
         // was being sent when the process stopped, or its record failed, and is sent again.
         yield* store.releaseLeases(channel.channelId)
@@ -104,7 +129,6 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
         // An attempt whose record failed (the store cannot write) ends this run; the next frees its lease.
         const recordFailed = yield* Deferred.make<never, StoreUnavailable>()
         const limit = limits.webhook(channel.channelId)
-        const pause = makePause()
         for (;;) {
           const failed = yield* Deferred.poll(recordFailed)
           if (Option.isSome(failed)) yield* failed.value
@@ -121,6 +145,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
             continue
           }
           const events = yield* store.claimDue(channel.channelId, free)
+          failedRuns = 0
           for (const event of events) {
             yield* FiberSet.run(
               running,
@@ -138,18 +163,20 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
         }
       }).pipe(
         Effect.scoped,
-        // A worker that meets a failure starts over after a second: quietly while the store cannot write (the store
-        // says so once), loudly for anything unexpected.
-        Effect.catchAllCause((cause) =>
-          Cause.isInterruptedOnly(cause)
-            ? Effect.failCause(cause)
-            : Option.isSome(Cause.failureOption(cause))
-            ? Effect.logDebug("delivery waits for the store; trying again in 1 s").pipe(Effect.zipRight(Effect.sleep(1000)))
-            : Effect.logError("delivery worker failed; restarting in 1 s", cause).pipe(Effect.zipRight(Effect.sleep(1000)))
-        ),
+        // A worker that meets a failure starts over, later each time it keeps failing: quietly while the store
+        // cannot write (the store says so once), loudly for anything unexpected.
+        Effect.catchAllCause((cause) => {
+          if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+          const delayMs = restartDelayMs(++failedRuns)
+          return (Option.isSome(Cause.failureOption(cause))
+            ? Effect.logDebug("delivery waits for the store").pipe(Effect.annotateLogs({ retryInMs: delayMs }))
+            : Effect.logError("delivery worker failed; restarting", cause).pipe(Effect.annotateLogs({ retryInMs: delayMs })))
+            .pipe(Effect.zipRight(Effect.sleep(delayMs)))
+        }),
         Effect.forever,
         Effect.annotateLogs({ worker: channel.name })
       )
+    }
 
     const abandoned = yield* store.abandonOtherChannels(config.channels.map((c) => c.channelId))
     if (abandoned > 0) {

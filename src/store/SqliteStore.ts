@@ -85,8 +85,10 @@ export const openSqliteStore = (
   db.exec("PRAGMA synchronous = FULL")
   db.exec("PRAGMA busy_timeout = 5000")
   migrate(db)
-  // The write-ahead log exists from the first transaction until the last connection closes (this one).
-  const files = file === ":memory:" ? [] : [file, `${file}-wal`]
+  // The write-ahead log exists from the first transaction until the last connection closes (this one), beside the
+  // database's real path (a symlinked store has it beside the target).
+  const real = file === ":memory:" ? undefined : fs.realpathSync(file)
+  const files = real === undefined ? [] : [real, `${real}-wal`]
   const opened = files.map(identityOf)
   const replaced = () =>
     files.some((f, i) => identityOf(f) !== opened[i])
@@ -98,8 +100,12 @@ export const openSqliteStore = (
     insert: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, last_error, next_attempt_at, created_at, updated_at, retry_since)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
     hasPending: statement("SELECT 1 AS one FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' LIMIT 1"),
+    // Two index ranges rather than one OR: the events due, and those due further ahead than any delay we choose.
     due: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts, retry_since FROM outbox
-      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND (next_attempt_at <= ? OR next_attempt_at > ?) AND lease_until = 0
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at <= ? AND lease_until = 0
+      ORDER BY next_attempt_at, id LIMIT ?`),
+    beyondHorizon: statement(`SELECT id, channel_id, contact_id, m_id, body, attempts, retry_since FROM outbox
+      WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND next_attempt_at > ? AND lease_until = 0
       ORDER BY next_attempt_at, id LIMIT ?`),
     // lease_until holds when the lease was taken (not 0): a lease ends with its attempt's record, not with time.
     lease: statement("UPDATE outbox SET lease_until = ?, updated_at = ? WHERE id = ?"),
@@ -111,12 +117,12 @@ export const openSqliteStore = (
     promote: statement(`UPDATE outbox SET waiting = 0, next_attempt_at = MAX(next_attempt_at, ?), updated_at = ?
       WHERE id = (SELECT MIN(id) FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 1)
         AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 0)`),
-    nextDue: statement(`SELECT MIN(CASE WHEN next_attempt_at > ? THEN ? ELSE next_attempt_at END) AS due FROM outbox
+    nextDue: statement(`SELECT MIN(next_attempt_at) AS due FROM outbox
       WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until = 0`),
     deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
     requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?, retry_since = ?
       WHERE id = ? AND state = 'dead' AND kind = 'event'`),
-    release: statement("UPDATE outbox SET lease_until = 0 WHERE channel_id = ? AND lease_until > 0"),
+    release: statement("UPDATE outbox SET lease_until = 0 WHERE channel_id = ? AND state = 'pending' AND lease_until > 0"),
     resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
     depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
     pendingChannels: statement("SELECT DISTINCT channel_id FROM outbox WHERE state = 'pending'"),
@@ -161,24 +167,40 @@ export const openSqliteStore = (
     let results: Array<Effect.Effect<unknown, StoreUnavailable>> = []
     try {
       if (closed) throw new Error("the store is closed")
+      // A transaction a failed ROLLBACK left open is ended first.
+      if (db.isTransaction) db.exec("ROLLBACK")
       const gone = replaced()
       if (gone !== undefined) throw new StoreUnavailable({ reason: gone })
       const before = changes()
       db.exec("BEGIN IMMEDIATE")
       for (const { op } of batch) {
         db.exec("SAVEPOINT op")
+        let value: unknown
         try {
-          results.push(Effect.succeed(op()))
-          db.exec("RELEASE op")
+          value = op()
         } catch (e) {
           if (isStoreFault(e)) throw e
           db.exec("ROLLBACK TO op")
           db.exec("RELEASE op")
           results.push(Effect.die(e))
+          continue
         }
+        db.exec("RELEASE op")
+        results.push(Effect.succeed(value))
       }
       db.exec("COMMIT")
-      if (changes() > before) fault = undefined
+      // Committed into a log that was removed meanwhile: nobody will read it, so it does not count as kept.
+      const goneSince = replaced()
+      if (goneSince !== undefined) {
+        fault = goneSince
+        results = batch.map(() => Effect.fail(new StoreUnavailable({ reason: goneSince })))
+        return
+      }
+      try {
+        if (changes() > before) fault = undefined
+      } catch {
+        // the commit stands; readiness learns of the store from the next write
+      }
     } catch (e) {
       try {
         if (db.isOpen && db.isTransaction) db.exec("ROLLBACK")
@@ -226,10 +248,13 @@ export const openSqliteStore = (
     q.promote.run(t, t, channelId, contactId, channelId, contactId)
   }
 
+  /** Due now, whatever the process: 0 is in the past of every process's clock (the command line's included). */
+  const dueNow = 0
+
   const insertEvent = (e: NewEvent, t: number): "accepted" | "duplicate" => {
     const waiting = q.hasPending.get(e.channelId, e.contactId) ? 1 : 0
     const inserted = q.insert.run(
-      e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.event), "pending", waiting, null, t, t, t, t
+      e.dedupeKey, e.channelId, e.contactId, "event", e.mId, JSON.stringify(e.event), "pending", waiting, null, dueNow, t, t, t
     ).changes === 1
     return inserted ? "accepted" : "duplicate"
   }
@@ -254,7 +279,9 @@ export const openSqliteStore = (
       ),
     claimDue: (channelId, limit) =>
       write((t) => {
-        const rows = q.due.all(channelId, t, t + dueHorizonMs, limit) as Array<Row>
+        // Those beyond the horizon first: they were due before the clock stepped back.
+        const beyond = q.beyondHorizon.all(channelId, t + dueHorizonMs, limit) as Array<Row>
+        const rows = beyond.length < limit ? [...beyond, ...(q.due.all(channelId, t, limit - beyond.length) as Array<Row>)] : beyond
         for (const row of rows) q.lease.run(Math.max(t, 1), t, row.id as number)
         return rows.map((row): OutboxEvent => ({
           id: row.id as number,
@@ -277,7 +304,11 @@ export const openSqliteStore = (
     markDelivered: (id) => write((t) => (q.delivered.run(t, id), promoteNext(id, t))),
     markRetry: (id, delayMs, error) => write((t) => void q.retry.run(t + delayMs, error, t, id)),
     markDead: (id, error) => write((t) => (q.dead.run(error, t, id), promoteNext(id, t))),
-    nextDue: (channelId) => read((t) => ((q.nextDue.get(t + dueHorizonMs, t, channelId) as Row | undefined)?.due as number | null) ?? undefined),
+    nextDue: (channelId) =>
+      read((t) => {
+        const due = ((q.nextDue.get(channelId) as Row | undefined)?.due as number | null) ?? undefined
+        return due !== undefined && due > t + dueHorizonMs ? t : due
+      }),
     deadLetters: () =>
       Effect.sync(() =>
         (q.deadLetters.all() as Array<Row>).map((row): DeadLetter => ({
@@ -297,7 +328,7 @@ export const openSqliteStore = (
       write((t) => {
         const row = q.contactOf.get(id) as Row | undefined
         const waiting = row && q.hasPending.get(row.channel_id as string, row.contact_id as string) ? 1 : 0
-        return q.requeue.run(waiting, t, t, t, id).changes === 1
+        return q.requeue.run(waiting, dueNow, t, t, id).changes === 1
       }),
     resolve: (id) => write((t) => void q.resolve.run(t, id)),
     depth: () =>
@@ -335,7 +366,10 @@ export const openSqliteStore = (
     ready: () =>
       Effect.suspend(() => {
         const gone = replaced()
-        if (gone !== undefined) return Effect.fail(new StoreUnavailable({ reason: gone }))
+        if (gone !== undefined) {
+          fault = gone
+          return Effect.zipRight(report, Effect.fail(new StoreUnavailable({ reason: gone })))
+        }
         // After a failed commit, a small write of its own: ready again as soon as one commits.
         return fault === undefined ? Effect.void : write((t) => void q.probe.run(t))
       })
