@@ -7,7 +7,7 @@ import * as path from "node:path"
 import { bridge } from "./Bridge.ts"
 import { parseConfig } from "./config/loadConfig.ts"
 import { loggerFor } from "./logging.ts"
-import { startClickSendSimulator } from "./simulators/ClickSendSimulator.ts"
+import { startClickSendSimulator } from "./providers/clicksend/simulator.ts"
 import type { Recorded } from "./simulators/httpFake.ts"
 import { startWebhookSimulator } from "./simulators/WebhookSimulator.ts"
 

@@ -1,8 +1,8 @@
 // Micro-batching on its own: every caller is answered, with its own results, and a gone caller is not sent.
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Effect, Either, Fiber, Ref, TestClock } from "effect"
-import type { SmsMessage } from "../src/provider/ClickSend.ts"
-import { batched } from "../src/services/smsBatcher.ts"
+import type { SmsMessage } from "../src/providers/clicksend/wire.ts"
+import { batched } from "../src/providers/clicksend/smsBatcher.ts"
 
 class Mismatch extends Data.TaggedError("Mismatch")<{}> {}
 const sms = (to: string): SmsMessage => ({ to, body: "x", source: "t", custom_string: "" })

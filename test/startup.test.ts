@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { startClickSendSimulator } from "../src/simulators/ClickSendSimulator.ts"
+import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
 import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")

@@ -1,7 +1,8 @@
 // The token check: the channel a bearer token belongs to, and the push secret.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
-import { AppConfig, type ChannelConfig } from "../src/config/ChannelConfig.ts"
+import { AppConfig } from "../src/config/AppConfig.ts"
+import { type ChannelConfig } from "../src/config/ChannelConfig.ts"
 import { bearerToken, TokenCheck } from "../src/services/TokenCheck.ts"
 
 const channel = (name: string, token: string) => ({

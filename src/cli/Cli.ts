@@ -2,7 +2,8 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Layer, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
-import { AppConfig, webhookUrlOf } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+import { webhookUrlOf } from "../config/ChannelConfig.ts"
 import { loadConfig } from "../config/loadConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
 import { loggerFor } from "../logging.ts"

@@ -1,6 +1,6 @@
 // `dead-letters list` and `dead-letters replay [id|--all]`: what could not be delivered, and sending it again.
 import { Console, Effect, Layer } from "effect"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type Fields, rerouteKept } from "../flows/receivePushes.ts"
 import { Codecs } from "../services/Codecs.ts"

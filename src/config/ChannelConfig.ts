@@ -1,5 +1,5 @@
 // The one Schema of channel.config.json: it decodes the file and generates its JSON Schema.
-import { Context, Redacted, Schema } from "effect"
+import { Redacted, Schema } from "effect"
 
 const HttpUrl = Schema.String.pipe(
   Schema.filter((s) => {
@@ -227,6 +227,3 @@ export type ChannelConfig = typeof ChannelConfig.Type
 /** Where a channel's events go: its own URL, else the platform's, else respond.io's default. */
 export const webhookUrlOf = (platform: ChannelConfig["platform"], channel: Channel): string =>
   channel.webhookUrl ?? platform.webhookUrl ?? RespondIoWebhookUrl
-
-/** The decoded configuration, as a service every layer reads from. */
-export class AppConfig extends Context.Tag("AppConfig")<AppConfig, ChannelConfig>() {}

@@ -1,7 +1,8 @@
 // The delivery workers: one per channel, posting outbox events to the webhook within the rate limit,
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
 import { Cause, Deferred, Effect, FiberSet, Option, Queue, Schedule } from "effect"
-import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+import { type Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RespondIoClient } from "../platforms/respondio/RespondIoClient.ts"

@@ -2,17 +2,18 @@
 // and committed to the outbox; the delivery worker takes them to the webhook from there.
 import { Clock, Effect, Option } from "effect"
 import { createHash } from "node:crypto"
-import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+import { type Channel } from "../config/ChannelConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import type { InvalidPayload } from "../domain/errors.ts"
-import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
+import type { DeliveryReceipt, InboundPush } from "../providers/clicksend/wire.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { steadyMillis } from "../steadyClock.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../store/Store.ts"
-import { inboundEvent, plausibleTime, receiptStatus, receiptTimestamp } from "../translate/incoming.ts"
+import { inboundEvent, plausibleTime, receiptStatus, receiptTimestamp } from "../providers/clicksend/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
-import { channelForInbound, decodeRoute, type Route } from "../translate/routing.ts"
+import { channelForInbound, decodeRoute, type Route } from "../providers/clicksend/routing.ts"
 
 export type PushOutcome = "accepted" | "duplicate" | "held" | "skipped" | "dead-lettered"
 

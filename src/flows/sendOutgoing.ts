@@ -1,11 +1,12 @@
 // Outgoing: a decoded platform message for a channel goes to ClickSend; the answer is the first part's id.
 import { Clock, Effect } from "effect"
-import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+import { type Channel } from "../config/ChannelConfig.ts"
 import { ProviderRefused, UpstreamError } from "../domain/errors.ts"
 import type { OutgoingRequest } from "../platforms/respondio/wire.ts"
-import { ClickSendClient, type SentMessage } from "../services/ClickSendClient.ts"
+import { ClickSendClient, type SentMessage } from "../providers/clicksend/ClickSendClient.ts"
 import { Store } from "../store/Store.ts"
-import { planSend } from "../translate/outgoing.ts"
+import { planSend } from "../providers/clicksend/outgoing.ts"
 import { committed, statusEvent } from "./receivePushes.ts"
 
 /** ClickSend's HTTP 200 does not mean every message was taken: each part carries its own status. */

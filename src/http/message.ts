@@ -2,7 +2,7 @@
 import { Cause, Effect, Exit, Runtime } from "effect"
 import * as FindMyWay from "find-my-way-ts"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 import { sendOutgoing } from "../flows/sendOutgoing.ts"
 import { Codecs } from "../services/Codecs.ts"
 import { Metrics } from "../services/Metrics.ts"

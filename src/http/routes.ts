@@ -1,7 +1,7 @@
 // The HTTP surface but /message (see message.ts): ClickSend's pushes, health, metrics; every error as {"error":{"message"}}.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
 import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
 import { Metrics } from "../services/Metrics.ts"

@@ -4,7 +4,7 @@ import { InvalidPayload } from "../domain/errors.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
 import { OutgoingRequest } from "../platforms/respondio/wire.ts"
-import { DeliveryReceipt, InboundPush, resolveAliases } from "../provider/ClickSend.ts"
+import { DeliveryReceipt, InboundPush, resolveAliases } from "../providers/clicksend/wire.ts"
 
 const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
   // Synchronous decoding: these schemas need no services, and it is cheaper on the hot path.

@@ -1,7 +1,7 @@
 // How often calls may start: at most N in any one-second window, per channel webhook and for ClickSend.
 import { Deferred, Effect } from "effect"
 import { steadyMillis } from "../steadyClock.ts"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 import { Metrics } from "./Metrics.ts"
 
 export type Limiter = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

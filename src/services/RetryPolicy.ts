@@ -1,7 +1,7 @@
 // When to try an outside call again: exponential backoff with full jitter, honouring Retry-After, within a deadline.
 import { Data, Duration, Effect, Random, Schedule } from "effect"
 import { steadyMillis } from "../steadyClock.ts"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 
 export interface Backoff {
   readonly initialDelayMs: number

@@ -1,7 +1,8 @@
 // Who is calling: the channel a bearer token belongs to, and whether a push carries the push secret.
 import { Effect, Option, Redacted } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
-import { AppConfig, type Channel } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+import { type Channel } from "../config/ChannelConfig.ts"
 import { Unauthorized } from "../domain/errors.ts"
 
 // Digests have one length whatever the input, so the comparison takes the same time for every guess.

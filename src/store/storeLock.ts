@@ -4,7 +4,7 @@ import { Data, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { AppConfig } from "../config/ChannelConfig.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 
 /** Another server holds the store: this one must not start, nor change anything in it. */
 export class StoreInUse extends Data.TaggedError("StoreInUse")<{ readonly message: string }> {}

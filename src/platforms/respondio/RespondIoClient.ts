@@ -1,6 +1,7 @@
 // The platform's webhook client: one attempt to post a channel's events to its webhook URL with its bearer token (over node:http).
 import { Clock, Data, Effect, Redacted } from "effect"
-import { AppConfig, type Channel, webhookUrlOf } from "../../config/ChannelConfig.ts"
+import { AppConfig } from "../../config/AppConfig.ts"
+import { type Channel, webhookUrlOf } from "../../config/ChannelConfig.ts"
 import { isOldRespondIoHost, oldHostAdvice } from "../../config/warnings.ts"
 import type { ChannelEvent } from "../../domain/events.ts"
 import { keepAlivePool } from "../../services/keepAlivePost.ts"

@@ -1,6 +1,6 @@
 // A simulated ClickSend REST v3 on loopback, faithful to clicksend-api.md: Basic auth, envelope, per-message statuses.
 import { randomUUID } from "node:crypto"
-import { type FakeOptions, type HttpFake, type Recorded, type Reply, startHttpFake } from "./httpFake.ts"
+import { type FakeOptions, type HttpFake, type Recorded, type Reply, startHttpFake } from "../../simulators/httpFake.ts"
 
 export interface ClickSendSimulatorOptions extends FakeOptions {
   readonly username: string

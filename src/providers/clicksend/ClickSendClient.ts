@@ -1,13 +1,13 @@
 // The ClickSend REST v3 client: typed send methods, transient failures retried, refusals never.
 import { Clock, Effect, Redacted, Schema } from "effect"
-import { AppConfig } from "../config/ChannelConfig.ts"
-import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../domain/errors.ts"
-import { Envelope, type MmsSendRequest, type SmsSendRequest } from "../provider/ClickSend.ts"
-import { keepAlivePool } from "./keepAlivePost.ts"
-import { Metrics, timed } from "./Metrics.ts"
-import { RateLimits } from "./RateLimits.ts"
+import { AppConfig } from "../../config/AppConfig.ts"
+import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../../domain/errors.ts"
+import { Envelope, type MmsSendRequest, type SmsSendRequest } from "./wire.ts"
+import { keepAlivePool } from "../../services/keepAlivePost.ts"
+import { Metrics, timed } from "../../services/Metrics.ts"
+import { RateLimits } from "../../services/RateLimits.ts"
 import { batched } from "./smsBatcher.ts"
-import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "./RetryPolicy.ts"
+import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "../../services/RetryPolicy.ts"
 
 export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>[number]
 

@@ -1,8 +1,8 @@
 // Pure translation of a platform message to the ClickSend call(s) that carry it.
-import type { MmsSendRequest, SmsMessage } from "../provider/ClickSend.ts"
-import type { OutgoingMessage, OutgoingRequest } from "../platforms/respondio/wire.ts"
+import type { MmsSendRequest, SmsMessage } from "./wire.ts"
+import type { OutgoingMessage, OutgoingRequest } from "../../platforms/respondio/wire.ts"
 import { encodeRoute } from "./routing.ts"
-import { splitText } from "./splitText.ts"
+import { splitText } from "../../translate/splitText.ts"
 
 export interface OutgoingOptions {
   readonly from?: string | undefined

@@ -1,8 +1,8 @@
 // Micro-batching for broadcasts: SMS asked for within a short window go to ClickSend in one call, and each
 // caller gets back its own messages' answers (so its own mId, or its own refusal).
 import { Cause, Deferred, Effect, Exit, Option, Queue } from "effect"
-import type { SmsMessage } from "../provider/ClickSend.ts"
-import { steadyMillis } from "../steadyClock.ts"
+import type { SmsMessage } from "./wire.ts"
+import { steadyMillis } from "../../steadyClock.ts"
 
 export interface BatchSettings {
   /** At most this many messages in one call (ClickSend takes up to 1,000). */

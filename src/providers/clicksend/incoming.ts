@@ -1,6 +1,6 @@
 // Pure translation of ClickSend's pushes (inbound SMS, delivery receipts) to webhook payloads.
-import type { DeliveryReceipt, InboundPush } from "../provider/ClickSend.ts"
-import type { ChannelEvent } from "../domain/events.ts"
+import type { DeliveryReceipt, InboundPush } from "./wire.ts"
+import type { ChannelEvent } from "../../domain/events.ts"
 
 /** A push's time is believed from a year before it arrived to a day after (clocks differ); else it is `now`. */
 export const plausibleTime = (seconds: number | undefined, now: number): boolean =>
