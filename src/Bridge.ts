@@ -8,14 +8,12 @@ import { type ChannelConfig, webhookUrlOf } from "./config/ChannelConfig.ts"
 import { configWarnings } from "./config/warnings.ts"
 import { Deliveries } from "./delivery/Deliveries.ts"
 import { isMessageRoute, messageHandler } from "./http/message.ts"
-import { app } from "./http/routes.ts"
-import { ClickSendClient } from "./providers/clicksend/ClickSendClient.ts"
+import { makeApp } from "./http/routes.ts"
 import { Metrics } from "./services/Metrics.ts"
-import { Codecs } from "./services/Codecs.ts"
 import { RateLimits } from "./services/RateLimits.ts"
-import { RespondIoClient } from "./platforms/respondio/RespondIoClient.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
+import { platforms, providers } from "./registry.ts"
 import { SqliteStoreLive } from "./store/SqliteStore.ts"
 import { StoreLockLive } from "./store/storeLock.ts"
 
@@ -25,11 +23,14 @@ export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppC
 
 export const Infrastructure = infrastructure()
 
-export const Services = Layer.mergeAll(TokenCheck.Default, Codecs.Default, ClickSendClient.Default, RespondIoClient.Default)
-
-/** Services and the delivery workers, on the store: everything but the HTTP server (the command line uses it too). */
-export const Core = (infrastructure = Infrastructure, store = SqliteStoreLive) =>
-  Layer.provideMerge(Deliveries.Default, Services).pipe(
+/**
+ * The configured provider and platform (from the registry), the delivery workers and the services, on the store:
+ * everything but the HTTP server (the command line uses it too).
+ */
+export const Core = (config: ChannelConfig, infrastructure = Infrastructure, store = SqliteStoreLive) =>
+  Layer.mergeAll(providers[config.provider.plugin].layer, TokenCheck.Default).pipe(
+    Layer.provideMerge(Deliveries.Default),
+    Layer.provideMerge(platforms[config.platform.plugin]),
     Layer.provideMerge(infrastructure),
     Layer.provideMerge(store)
   )
@@ -40,7 +41,7 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.logInfo(`custom-channel-server listening on ${address}`).pipe(Effect.annotateLogs({
     platform: config.platform.plugin,
     webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config.platform, c)).origin))].join(","),
-    clicksend: new URL(config.provider.baseUrl).origin,
+    provider: `${config.provider.plugin} ${new URL(config.provider.baseUrl).origin}`,
     channels: config.channels.map((c) => c.name).join(","),
     store: config.store.path
   }))
@@ -67,7 +68,7 @@ const drainMs = ({ provider }: ChannelConfig) => provider.retry.deadlineMs + pro
  */
 const serveAndDrain = (node: () => Server, drainForMs: number) =>
   Layer.scopedDiscard(Effect.gen(function*() {
-    const router = yield* NodeHttpServer.makeHandler(app)
+    const router = yield* NodeHttpServer.makeHandler(yield* makeApp)
     const message = yield* messageHandler
     const server = node()
     let inFlight = 0
@@ -102,7 +103,7 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
 export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, store = SqliteStoreLive) => {
   let server: Server | undefined
   return serveAndDrain(() => server!, drainMs(config)).pipe(
-    Layer.provide(Core(infrastructure, store)),
+    Layer.provide(Core(config, infrastructure, store)),
     Layer.merge(logStart),
     Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer(serverOptions(config))), {
       host: config.server.host,

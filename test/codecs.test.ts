@@ -1,12 +1,15 @@
 // The wire codecs: every documented limit of the platform's /message body, both sides; ClickSend's push shapes.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { Codecs } from "../src/services/Codecs.ts"
+import { OutgoingRequest } from "../src/platforms/respondio/wire.ts"
+import { deliveryReceipt, inboundPush } from "../src/providers/clicksend/ClickSendProvider.ts"
+import { decoder } from "../src/services/decode.ts"
+
+const outgoingRequest = decoder(OutgoingRequest)
 
 const decodeMessage = (message: unknown, contactId = "+60177872890") =>
   Effect.runSync(
-    Effect.either(Effect.flatMap(Codecs, (c) => c.outgoingRequest({ channelId: "gfd8g7fd89dgfd", contactId, message })))
-      .pipe(Effect.provide(Codecs.Default))
+    Effect.either(outgoingRequest({ channelId: "gfd8g7fd89dgfd", contactId, message }))
   )
 const s = (n: number) => "a".repeat(n)
 const url = (n: number) => "https://x.io/" + s(n - 13)
@@ -69,9 +72,9 @@ describe("the /message body", () => {
 
 describe("ClickSend pushes", () => {
   const inbound = (fields: Record<string, unknown>) =>
-    Effect.runSync(Effect.either(Effect.flatMap(Codecs, (c) => c.inboundPush(fields))).pipe(Effect.provide(Codecs.Default)))
+    Effect.runSync(Effect.either(inboundPush(fields)))
   const receipt = (fields: Record<string, unknown>) =>
-    Effect.runSync(Effect.either(Effect.flatMap(Codecs, (c) => c.deliveryReceipt(fields))).pipe(Effect.provide(Codecs.Default)))
+    Effect.runSync(Effect.either(deliveryReceipt(fields)))
 
   it.each([
     ["form strings", { timestamp: "1775012927", from: "+61429912603", to: "+61477485926", body: "hi", message_id: "ID-1" }],

@@ -119,7 +119,7 @@ describe("POST /clicksend/push_message", () => {
       expect(yield* promise(h.deadLetters)).toMatchObject([
         { kind: "unroutable-inbound", lastError: "from: is required", body: { body: "trigger reply" } }
       ])
-      expect(h.logs.join("\n")).toContain("invalid inbound SMS; kept as a dead letter")
+      expect(h.logs.join("\n")).toContain("invalid inbound message; kept as a dead letter")
     }))
 
   it.scopedLive("a JSON number as from gets its +; an implausible timestamp becomes the time of arrival, with a warning; a 300-digit from is a 400", () =>
@@ -179,7 +179,7 @@ describe("POST /clicksend/push_message", () => {
       expect(letter).toMatchObject({ kind: "unroutable-inbound", lastError: "no channel has +61499999999 in its numbers" })
       expect((letter!.body as Record<string, string>).body).toBe("trigger reply")
       expect(JSON.stringify(letter)).not.toContain(secrets.pushSecret)
-      expect(h.logs.join("\n")).toContain("inbound SMS fits no channel")
+      expect(h.logs.join("\n")).toContain("inbound message fits no channel")
     }))
 
   it.scopedLive("a push is answered 200 once committed, without waiting for the webhook; the worker retries it", () =>

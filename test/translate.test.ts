@@ -4,11 +4,13 @@ import { Option } from "effect"
 import type { OutgoingRequest } from "../src/platforms/respondio/wire.ts"
 import { encodingOf } from "../src/translate/smsParts.ts"
 import { normalisePhone } from "../src/providers/clicksend/wire.ts"
-import { inboundEvent, receiptStatus, receiptTimestamp } from "../src/providers/clicksend/incoming.ts"
+import { receiptStatus, toInbound } from "../src/providers/clicksend/incoming.ts"
+import { channelForInbound, eventTime } from "../src/flows/receivePushes.ts"
+import type { InboundPush } from "../src/providers/clicksend/wire.ts"
 import { webhookPayload } from "../src/platforms/respondio/render.ts"
 import { composeText, mmsSubject, planSend } from "../src/providers/clicksend/outgoing.ts"
 import { chosenOption, inboundText, quickReplyWindowMs } from "../src/translate/quickReplies.ts"
-import { channelForInbound, decodeRoute, encodeRoute } from "../src/providers/clicksend/routing.ts"
+import { decodeRoute, encodeRoute } from "../src/providers/clicksend/routing.ts"
 import { foldStatus } from "../src/translate/splitStatus.ts"
 
 const request = (message: OutgoingRequest["message"]): OutgoingRequest => ({
@@ -88,11 +90,15 @@ describe("incoming", () => {
     const status = receiptStatus(r)
     if (status._tag === "Skip") return status
     const { channelId, contactId } = route
-    const event = { kind: "status", channelId, contactId, mId: r.message_id, timestamp: receiptTimestamp(r, now), status: status.value, error: status.message } as const
+    const event = { kind: "status", channelId, contactId, mId: r.message_id, timestamp: eventTime(r.timestamp, now), status: status.value, error: status.message } as const
     return { _tag: "Forward", payload: webhookPayload(event) }
   }
   /** What the webhook gets for an inbound SMS. */
-  const inboundToPayload = (...args: Parameters<typeof inboundEvent>) => webhookPayload(inboundEvent(...args))
+  const inboundToPayload = (push: InboundPush, channelId: string, now: number) => {
+    const inbound = toInbound(push)
+    const { mId, message } = inbound.contents[0]!
+    return webhookPayload({ kind: "message", channelId, contactId: inbound.from, mId, timestamp: eventTime(inbound.sentAtSeconds, now), message })
+  }
 
   it.each([
     [200, { value: "sent" }],
@@ -159,11 +165,12 @@ describe("incoming", () => {
   it("routing: numbers first (any formatting), then the replied-to message's channel, then the only channel", () => {
     const a = { channelId: "A", numbers: ["+61411111111"] }
     const b = { channelId: "B", numbers: ["+61422222222"] }
-    const replyToB = encodeRoute({ channelId: "B", contactId: "+1", part: 1, parts: 1 })
+    // The channel a reply names: ClickSend's push carries back our message's custom_string.
+    const replyToB = toInbound({ message_id: "R", from: "+1234567", body: "hi", custom_string: encodeRoute({ channelId: "B", contactId: "+1", part: 1, parts: 1 }) }).channelHint
     expect(channelForInbound([a, b], "61422222222", undefined)).toBe(b)
     expect(channelForInbound([a, b], "+61 411 111 111", replyToB)).toBe(a)
     expect(channelForInbound([a, b], "+61499999999", replyToB)).toBe(b)
-    expect(channelForInbound([a, b], "+61499999999", "")).toBeUndefined()
+    expect(channelForInbound([a, b], "+61499999999", toInbound({ message_id: "R", from: "+1234567", body: "hi", custom_string: "" }).channelHint)).toBeUndefined()
     expect(channelForInbound([a], "+61499999999", undefined)).toBe(a)
     expect(decodeRoute("ref-123")).toEqual(Option.none())
   })

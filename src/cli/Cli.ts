@@ -38,7 +38,7 @@ const serveWith = (file: string) =>
 const withStore = <A, E>(own: Option.Option<string>, use: (commands: typeof import("./deadLetters.ts")) => Effect.Effect<A, E, any>) =>
   Effect.flatMap(Effect.flatMap(configFile(own), loadConfig), (loaded) =>
     Effect.flatMap(Effect.promise(() => import("./deadLetters.ts")), (commands) =>
-      use(commands).pipe(Effect.provide(commands.CliLayer), Effect.provide(Layer.succeed(AppConfig, loaded))) as Effect.Effect<A, E>).pipe(
+      use(commands).pipe(Effect.provide(commands.cliLayer(loaded)), Effect.provide(Layer.succeed(AppConfig, loaded))) as Effect.Effect<A, E>).pipe(
         Effect.provide(loggerFor(loaded.log))
       ))
 

@@ -2,16 +2,24 @@
 import { Console, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
-import { type Fields, rerouteKept } from "../flows/receivePushes.ts"
-import { Codecs } from "../services/Codecs.ts"
+import type { ChannelConfig } from "../config/ChannelConfig.ts"
+import { SmsProvider } from "../providers/SmsProvider.ts"
+import * as registry from "../registry.ts"
 import { Metrics } from "../services/Metrics.ts"
+import { RateLimits } from "../services/RateLimits.ts"
+import { RetryPolicy } from "../services/RetryPolicy.ts"
 import { SqliteStoreLive } from "../store/SqliteStore.ts"
 import { type DeadLetter, Store } from "../store/Store.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
 const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false) }))
 
-export const CliLayer = Layer.mergeAll(Codecs.Default, NoWorkers, Metrics.Default).pipe(Layer.provideMerge(SqliteStoreLive))
+/** The configured provider (to route kept pushes again) on the store, with no delivery workers. */
+export const cliLayer = (config: ChannelConfig) =>
+  registry.providers[config.provider.plugin].layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(NoWorkers, RetryPolicy.Default, RateLimits.Default).pipe(Layer.provideMerge(Metrics.Default))),
+    Layer.provideMerge(SqliteStoreLive)
+  )
 
 const describe = (letter: DeadLetter, channelName: (id: string | undefined) => string) => {
   const mId = letter.mId ?? String((letter.body as Record<string, unknown>).message_id ?? "")
@@ -51,7 +59,7 @@ export const replayDeadLetters = (which: number | "all") =>
         yield* Console.log(`${letter.id}: back in the outbox`)
         continue
       }
-      const outcome = yield* rerouteKept(letter.kind, letter.body as Fields).pipe(
+      const outcome = yield* (yield* SmsProvider).reroute(letter.kind, letter.body).pipe(
         Effect.catchTag("InvalidPayload", (e) => Effect.succeed(`still invalid: ${e.message}` as const))
       )
       if (outcome === "accepted" || outcome === "duplicate" || outcome === "skipped") {

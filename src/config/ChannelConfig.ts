@@ -1,39 +1,7 @@
 // The one Schema of channel.config.json: it decodes the file and generates its JSON Schema.
 import { Redacted, Schema } from "effect"
-
-const HttpUrl = Schema.String.pipe(
-  Schema.filter((s) => {
-    if (!URL.canParse(s)) return "must be an absolute URL"
-    const protocol = new URL(s).protocol
-    return protocol === "http:" || protocol === "https:" ? undefined : "must be an http or https URL"
-  }),
-  Schema.annotations({ identifier: "HttpUrl", jsonSchema: { type: "string", format: "uri" } })
-)
-
-/** An optional URL setting, its description kept in the JSON Schema (an annotation on the optional key is not). */
-const optionalUrl = (description: string) =>
-  Schema.optional(HttpUrl.annotations({ jsonSchema: { type: "string", format: "uri", description } }))
-
-const Secret = (description: string) =>
-  Schema.Redacted(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))).annotations({
-    description
-  })
-
-/** An integer, also from a string, so that `"port": "${PORT:-3030}"` works. */
-const Int = Schema.Union(Schema.Int, Schema.compose(Schema.NumberFromString, Schema.Int)).annotations({
-  message: () => ({ message: "expected an integer", override: true })
-})
-/** A boolean, also from the strings "true" and "false". */
-const Bool = Schema.Union(Schema.Boolean, Schema.BooleanFromString).annotations({
-  message: () => ({ message: "expected true or false", override: true })
-})
-const PositiveInt = Int.pipe(Schema.positive({ message: () => "expected a positive integer" }))
-const withDefault = <S extends Schema.Schema.Any>(schema: S, value: Schema.Schema.Type<S>) =>
-  Schema.optionalWith(schema, { default: () => value })
-
-const E164 = Schema.String.pipe(
-  Schema.pattern(/^\+[1-9][0-9]{6,14}$/, { message: () => "must be a phone number in E.164 form, e.g. +61411111111" })
-)
+import { Bool, E164, Int, optionalUrl, PositiveInt, Secret, withDefault } from "./fields.ts"
+import { providerSettings } from "../registry.ts"
 
 /** respond.io's webhook since August 2026 (it moved from app.respond.io); each channel's own URL is on its Configuration page. */
 export const RespondIoWebhookUrl = "https://webhook.respond.io/custom/channel/webhook/"
@@ -77,45 +45,6 @@ export const PlatformSettings = Schema.Struct({
     `Where incoming events are posted, unless a channel has its own webhookUrl. Default for respond.io: ${RespondIoWebhookUrl}; for is-messenger, required unless every channel has its own`
   ),
   timeoutMs: withDefault(PositiveInt, 10_000)
-})
-
-export const RetrySettings = Schema.Struct({
-  initialDelayMs: withDefault(PositiveInt, 200),
-  maxDelayMs: withDefault(PositiveInt, 2_000),
-  deadlineMs: withDefault(PositiveInt, 10_000)
-})
-
-export const ProviderSettings = Schema.Struct({
-  plugin: Schema.Literal("clicksend").annotations({ message: () => "must be \"clicksend\"" }),
-  baseUrl: withDefault(HttpUrl, "https://rest.clicksend.com/v3"),
-  username: Secret("ClickSend API username"),
-  apiKey: Secret("ClickSend API key"),
-  pushSecret: Schema.Redacted(
-    Schema.String.pipe(
-      Schema.minLength(16, { message: () => "must be at least 16 characters, so that nobody can guess it" }),
-      Schema.pattern(/^[A-Za-z0-9._~-]+$/, {
-        message: () => "may hold only letters, digits and . _ ~ - (it travels in a URL unencoded)"
-      })
-    )
-  ).annotations({ description: "The secret ClickSend's inbound and receipt rule URLs carry as ?secret=" }),
-  maxParts: withDefault(Int.pipe(Schema.between(1, 8)), 6).annotations({
-    description: "The account's SMS part limit: longer text is split into several messages, never truncated"
-  }),
-  mms: withDefault(Bool, false).annotations({
-    description: "Send image attachments as MMS (falls back to SMS with a link when ClickSend refuses)"
-  }),
-  timeoutMs: withDefault(PositiveInt, 10_000),
-  maxConnections: withDefault(PositiveInt, 64).annotations({
-    description: "Most connections open to ClickSend at once (kept alive); further calls wait for a free one"
-  }),
-  retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
-  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to ClickSend" }),
-  batch: Schema.optional(Schema.Struct({
-    maxMessages: withDefault(Int.pipe(Schema.between(1, 1000)), 100),
-    windowMs: withDefault(Int.pipe(Schema.between(1, 1000)), 10)
-  })).annotations({
-    description: "Micro-batching: concurrent outgoing SMS within windowMs go to ClickSend in one call (off when absent)"
-  })
 })
 
 export const Channel = Schema.Struct({
@@ -204,7 +133,7 @@ export const ChannelConfig = Schema.Struct({
   }),
   log: withDefault(LogSettings, { level: "info", format: "json" }),
   platform: withDefault(PlatformSettings, { plugin: "respond.io", timeoutMs: 10_000 }),
-  provider: ProviderSettings,
+  provider: providerSettings,
   channels: Schema.NonEmptyArray(Channel),
   delivery: withDefault(DeliverySettings, {
     rateLimitPerSecond: 20,

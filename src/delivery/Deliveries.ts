@@ -2,10 +2,10 @@
 // a contact's events in order, retrying with stored backoff, and dead-lettering what cannot be delivered.
 import { Cause, Deferred, Effect, FiberSet, Option, Queue, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import { type Channel } from "../config/ChannelConfig.ts"
+import type { Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
-import { RespondIoClient } from "../platforms/respondio/RespondIoClient.ts"
+import { Platform } from "../platforms/Platform.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
 import { Store, type OutboxEvent, type StoreUnavailable } from "../store/Store.ts"
@@ -26,7 +26,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
   scoped: Effect.gen(function*() {
     const config = yield* AppConfig
     const store = yield* Store
-    const client = yield* RespondIoClient
+    const platform = yield* Platform
     const limits = yield* RateLimits
     const { delivery: backoff } = yield* RetryPolicy
     const metrics = yield* Metrics
@@ -80,7 +80,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           ),
           Effect.retry(recordRetry)
         )
-      return client.deliver(channel, event.event).pipe(
+      return platform.deliver(channel, event.event).pipe(
         Effect.matchEffect({
           onSuccess: () =>
             Effect.all([kept(store.markDelivered(event.id)), pause.succeeded, count(channel, "delivered")]).pipe(

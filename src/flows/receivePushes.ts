@@ -1,41 +1,39 @@
-// Incoming: ClickSend's pushes (an SMS from a contact, a delivery receipt) are validated, routed to a channel
-// and committed to the outbox; the delivery worker takes them to the webhook from there.
-import { Clock, Effect, Option } from "effect"
+// Incoming, whichever provider: a contact's message or a delivery receipt, decoded by the provider's routes, is
+// routed to a channel and committed to the outbox; the delivery worker takes it to the webhook from there.
+import { Clock, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
-import { type Channel } from "../config/ChannelConfig.ts"
+import type { Channel } from "../config/ChannelConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import type { InvalidPayload } from "../domain/errors.ts"
-import type { DeliveryReceipt, InboundPush } from "../providers/clicksend/wire.ts"
-import { Codecs } from "../services/Codecs.ts"
-import { steadyMillis } from "../steadyClock.ts"
+import type { InboundMessage, Receipt, ReceiptRoute } from "../domain/messages.ts"
 import { Metrics } from "../services/Metrics.ts"
+import { steadyMillis } from "../steadyClock.ts"
 import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../store/Store.ts"
-import { inboundEvent, plausibleTime, receiptStatus, receiptTimestamp } from "../providers/clicksend/incoming.ts"
 import { inboundText } from "../translate/quickReplies.ts"
-import { channelForInbound, decodeRoute, type Route } from "../providers/clicksend/routing.ts"
 
 export type PushOutcome = "accepted" | "duplicate" | "held" | "skipped" | "dead-lettered"
 
-export type Fields = Readonly<Record<string, string | number | boolean | null | undefined>>
+/** What a push is kept as when it cannot be forwarded: "inbound" or "receipt". */
+export type PushKind = "inbound" | "receipt"
 
-const fingerprint = (fields: Fields) => createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 32)
+const fingerprint = (kept: unknown) => createHash("sha256").update(JSON.stringify(kept)).digest("hex").slice(0, 32)
 
-/** An invalid push is refused (400) and also kept, since whether ClickSend pushes it again is not documented. */
-const countPush = (kind: "inbound" | "receipt", channel: string, outcome: string) =>
+const countPush = (kind: PushKind, channel: string, outcome: string) =>
   Effect.map(Metrics, (m) => m.messages.inc({ direction: kind === "inbound" ? "in" : "receipt", channel, outcome }))
 
-const keepInvalid = (kind: "inbound" | "receipt", fields: Fields) => (error: InvalidPayload) =>
+/** An invalid push is refused (400) and also kept as it came, since whether the provider pushes it again is not sure. */
+export const keepInvalid = (kind: PushKind, kept: unknown) => (error: InvalidPayload) =>
   Effect.gen(function*() {
     yield* countPush(kind, "", "invalid")
-    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(fields)}`, fields, error.message)
-    yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound SMS" : "delivery receipt"}; kept as a dead letter`).pipe(
+    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(kept)}`, kept, error.message)
+    yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound message" : "delivery receipt"}; kept as a dead letter`).pipe(
       Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: "invalid", reason: error.message })
     )
   })
 
 /** Counts, wakes the channel's worker and logs what the store made of a push. */
-export const committed = (channel: Channel, kind: "inbound" | "receipt", mId: string, outcome: FoldOutcome) =>
+export const committed = (channel: Channel, kind: PushKind, mId: string, outcome: FoldOutcome) =>
   Effect.gen(function*() {
     yield* countPush(kind, channel.name, outcome)
     if (outcome === "accepted") yield* (yield* Deliveries).wake(channel.channelId)
@@ -46,11 +44,16 @@ export const committed = (channel: Channel, kind: "inbound" | "receipt", mId: st
     return outcome
   })
 
-const commit = (channel: Channel, event: NewEvent) =>
-  Effect.flatMap(Effect.flatMap(Store, (store) => store.accept(event)), (outcome) => committed(channel, "inbound", event.mId, outcome))
+/** A push's time is believed from a year before it arrived to a day after (clocks differ); else it is `now`. */
+export const plausibleTime = (seconds: number | undefined, now: number): boolean =>
+  seconds === undefined || (seconds * 1000 >= now - 366 * 86_400_000 && seconds * 1000 <= now + 86_400_000)
 
-/** Now; and a warning when the push's own time is not believable (the event then carries the time of arrival). */
-const arrival = (seconds: number | undefined, direction: "in" | "receipt", mId: string) =>
+/** When it happened, in ms: the push's own time (seconds) when believable, else `now`. */
+export const eventTime = (seconds: number | undefined, now: number): number =>
+  seconds === undefined || !plausibleTime(seconds, now) ? now : Math.round(seconds * 1000)
+
+/** When it happened, in ms: the push's own time when believable (else a warning), or now. */
+const timeOf = (seconds: number | undefined, direction: "in" | "receipt", mId: string) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     if (!plausibleTime(seconds, now)) {
@@ -58,51 +61,69 @@ const arrival = (seconds: number | undefined, direction: "in" | "receipt", mId: 
         Effect.annotateLogs({ direction, mId, timestamp: String(seconds) })
       )
     }
-    return now
+    return eventTime(seconds, now)
   })
 
-/** The text the platform should see: with quick-reply mapping on, "2" after a numbered list is that option. */
-const textFor = (channel: Channel, push: InboundPush) =>
-  Effect.gen(function*() {
-    if (!(yield* AppConfig).quickReplies.mapNumbers) return push.body
-    const latest = yield* (yield* Store).lastOutgoing(channel.channelId, push.from)
-    return inboundText(push.body, latest, yield* steadyMillis)
-  })
+const digits = (phone: string) => phone.replace(/[^0-9]/g, "")
 
-const routeInbound = (push: InboundPush, fields: Fields) =>
+/**
+ * The channel an inbound message belongs to: the one whose numbers hold `to`; else the one the provider named (the
+ * channel of our message it answers); else the only channel there is.
+ */
+export const channelForInbound = <C extends Pick<Channel, "channelId" | "numbers">>(
+  channels: ReadonlyArray<C>,
+  to: string | undefined,
+  channelHint: string | undefined
+): C | undefined =>
+  (to ? channels.find((c) => c.numbers.some((n) => digits(n) === digits(to))) : undefined) ??
+    channels.find((c) => c.channelId === channelHint) ??
+    (channels.length === 1 ? channels[0] : undefined)
+
+/** Routes a contact's message to its channel and commits one event per content; `kept` is what a dead letter keeps. */
+export const receiveInbound = (inbound: InboundMessage, kept: unknown) =>
   Effect.gen(function*() {
-    const { channels } = yield* AppConfig
-    const channel = channelForInbound(channels, push.to, push.custom_string)
+    const config = yield* AppConfig
+    const store = yield* Store
+    const channel = channelForInbound(config.channels, inbound.to, inbound.channelHint)
     if (!channel) {
-      const reason = `no channel has ${push.to ?? "(no to)"} in its numbers`
-      yield* (yield* Store).keepUnroutable("unroutable-inbound", `unroutable:inbound:${push.message_id}`, fields, reason)
+      const reason = `no channel has ${inbound.to ?? "(no to)"} in its numbers`
+      yield* store.keepUnroutable("unroutable-inbound", `unroutable:inbound:${inbound.id}`, kept, reason)
       yield* countPush("inbound", "", "dead-lettered")
-      yield* Effect.logWarning("inbound SMS fits no channel; kept as a dead letter").pipe(
-        Effect.annotateLogs({ direction: "in", mId: push.message_id, reason, outcome: "dead-lettered" })
+      yield* Effect.logWarning("inbound message fits no channel; kept as a dead letter").pipe(
+        Effect.annotateLogs({ direction: "in", mId: inbound.id, reason, outcome: "dead-lettered" })
       )
       return "dead-lettered" satisfies PushOutcome
     }
-    const text = yield* textFor(channel, push)
-    const event = inboundEvent({ ...push, body: text }, channel.channelId, yield* arrival(push.timestamp, "in", push.message_id))
-    return yield* commit(channel, {
-      channelId: channel.channelId,
-      contactId: push.from,
-      mId: push.message_id,
-      dedupeKey: `inbound:${push.message_id}`,
-      event
-    })
+    const timestamp = yield* timeOf(inbound.sentAtSeconds, "in", inbound.id)
+    // With quick-reply mapping on, "2" after a numbered list is that option.
+    const latest = config.quickReplies.mapNumbers ? yield* store.lastOutgoing(channel.channelId, inbound.from) : undefined
+    const now = yield* steadyMillis
+    let outcome: FoldOutcome = "duplicate"
+    for (const { message, mId } of inbound.contents) {
+      const event: NewEvent = {
+        channelId: channel.channelId,
+        contactId: inbound.from,
+        mId,
+        dedupeKey: `inbound:${mId}`,
+        event: {
+          kind: "message",
+          channelId: channel.channelId,
+          contactId: inbound.from,
+          mId,
+          timestamp,
+          message: message.type === "text" ? { type: "text", text: inboundText(message.text, latest, now) } : message
+        }
+      }
+      if ((yield* committed(channel, "inbound", mId, yield* store.accept(event))) === "accepted") outcome = "accepted"
+    }
+    return outcome satisfies PushOutcome
   })
-
-export const receiveInbound = Effect.fn("receiveInbound")(function*(fields: Fields) {
-  const push = yield* (yield* Codecs).inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", fields)))
-  return yield* routeInbound(push, fields)
-})
 
 /**
  * The outbox event of a message's folded status: forwarded once per status (the dedupe key), to the mId the
  * platform knows, never a later part's id.
  */
-export const statusEvent = (route: Pick<Route, "channelId" | "contactId">, timestamp: number) => (fold: FoldedStatus): NewEvent => ({
+export const statusEvent = (route: Pick<ReceiptRoute, "channelId" | "contactId">, timestamp: number) => (fold: FoldedStatus): NewEvent => ({
   channelId: route.channelId,
   contactId: route.contactId,
   mId: fold.mId,
@@ -110,54 +131,34 @@ export const statusEvent = (route: Pick<Route, "channelId" | "contactId">, times
   event: { kind: "status", channelId: route.channelId, contactId: route.contactId, mId: fold.mId, timestamp, status: fold.status, error: fold.error }
 })
 
-const routeReceipt = (receipt: DeliveryReceipt, fields: Fields) =>
+/** Folds a receipt into its message's status and commits what changed; `kept` is what a dead letter keeps. */
+export const receiveReceipt = (receipt: Receipt, kept: unknown) =>
   Effect.gen(function*() {
     const { channels } = yield* AppConfig
-    const route = decodeRoute(receipt.custom_string)
-    const channel = Option.isSome(route) ? channels.find((c) => c.channelId === route.value.channelId) : undefined
-    if (Option.isNone(route) || !channel) {
-      const reason = Option.isNone(route)
-        ? "custom_string does not name a channel: not a message this bridge sent"
-        : "custom_string names a channel that is not configured"
+    const store = yield* Store
+    const route = receipt.route
+    const channel = route ? channels.find((c) => c.channelId === route.channelId) : undefined
+    if (!route || !channel) {
+      const reason = receipt.unroutable ?? "it names a channel that is not configured"
       yield* countPush("receipt", "", "dead-lettered")
-      yield* (yield* Store).keepUnroutable(
-        "unroutable-receipt",
-        `unroutable:receipt:${receipt.message_id}:${receipt.status_code}`,
-        fields,
-        reason
-      )
+      yield* store.keepUnroutable("unroutable-receipt", `unroutable:receipt:${receipt.partId}:${receipt.variant}`, kept, reason)
       yield* Effect.logWarning("delivery receipt fits no channel; kept as a dead letter").pipe(
-        Effect.annotateLogs({ direction: "receipt", mId: receipt.message_id, reason, outcome: "dead-lettered" })
+        Effect.annotateLogs({ direction: "receipt", mId: receipt.partId, reason, outcome: "dead-lettered" })
       )
       return "dead-lettered" satisfies PushOutcome
     }
-    const status = receiptStatus(receipt)
+    const status = receipt.status
     if (status._tag === "Skip") {
       yield* countPush("receipt", channel.name, "skipped")
       yield* Effect.logInfo("delivery receipt not forwarded").pipe(
-        Effect.annotateLogs({ channel: channel.name, direction: "receipt", mId: receipt.message_id, reason: status.reason })
+        Effect.annotateLogs({ channel: channel.name, direction: "receipt", mId: receipt.partId, reason: status.reason })
       )
       return "skipped" satisfies PushOutcome
     }
-    const timestamp = receiptTimestamp(receipt, yield* arrival(receipt.timestamp, "receipt", receipt.message_id))
-    const { part, parts } = route.value
-    const outcome = yield* (yield* Store).foldReceipt(
-      { partId: receipt.message_id, part, parts, status: status.value, error: status.message },
-      statusEvent(route.value, timestamp)
+    const timestamp = yield* timeOf(receipt.sentAtSeconds, "receipt", receipt.partId)
+    const outcome = yield* store.foldReceipt(
+      { partId: receipt.partId, part: route.part, parts: route.parts, status: status.value, error: status.message },
+      statusEvent(route, timestamp)
     )
-    return yield* committed(channel, "receipt", receipt.message_id, outcome)
-  })
-
-export const receiveReceipt = Effect.fn("receiveReceipt")(function*(fields: Fields) {
-  const receipt = yield* (yield* Codecs).deliveryReceipt(fields).pipe(Effect.tapError(keepInvalid("receipt", fields)))
-  return yield* routeReceipt(receipt, fields)
-})
-
-/** Runs a kept push again through routing (after the operator fixed the configuration, say). */
-export const rerouteKept = (kind: "unroutable-inbound" | "unroutable-receipt", fields: Fields) =>
-  Effect.gen(function*() {
-    const codecs = yield* Codecs
-    return kind === "unroutable-inbound"
-      ? yield* routeInbound(yield* codecs.inboundPush(fields), fields)
-      : yield* routeReceipt(yield* codecs.deliveryReceipt(fields), fields)
+    return yield* committed(channel, "receipt", receipt.partId, outcome)
   })

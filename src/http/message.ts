@@ -4,7 +4,7 @@ import * as FindMyWay from "find-my-way-ts"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { AppConfig } from "../config/AppConfig.ts"
 import { sendOutgoing } from "../flows/sendOutgoing.ts"
-import { Codecs } from "../services/Codecs.ts"
+import { Platform } from "../platforms/Platform.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Forbidden } from "../domain/errors.ts"
@@ -24,7 +24,7 @@ const send = Effect.fnUntraced(function*(request: IncomingMessage) {
   const { server } = yield* AppConfig
   // The token is checked before the body is even read.
   const channel = yield* (yield* TokenCheck).channelFor(request.headers.authorization)
-  const outgoing = yield* (yield* Codecs).outgoingRequest(yield* readJson(request, server.maxBodyBytes))
+  const outgoing = yield* (yield* Platform).decodeOutgoing(yield* readJson(request, server.maxBodyBytes))
   if (outgoing.channelId !== channel.channelId) {
     return yield* new Forbidden({ message: "channelId: does not belong to this API token" })
   }

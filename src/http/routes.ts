@@ -1,15 +1,14 @@
-// The HTTP surface but /message (see message.ts): ClickSend's pushes, health, metrics; every error as {"error":{"message"}}.
+// The HTTP surface but /message (see message.ts): the provider's routes, health, metrics; every error as {"error":{"message"}}.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
-import { type PushOutcome, receiveInbound, receiveReceipt } from "../flows/receivePushes.ts"
 import { Metrics } from "../services/Metrics.ts"
+import { SmsProvider } from "../providers/SmsProvider.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type ChannelDepth, Store } from "../store/Store.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
-import { type PushFields, readPushFields } from "./readBody.ts"
 
 export const errorResponse = (status: number, message: string) => {
   const { body, headers } = errorAnswer(status, message)
@@ -21,18 +20,6 @@ const refused = (error: Refusal) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     Effect.map(refuse(new URL(request.url, "http://bridge").pathname, error), ({ body, headers, status }) =>
       HttpServerResponse.unsafeJson(body, { status, headers })))
-
-const push = <E, R>(receive: (fields: PushFields) => Effect.Effect<PushOutcome, E, R>) =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const { server } = yield* AppConfig
-    const query = new URL(request.url, "http://bridge").searchParams
-    // The secret is checked before the body is even read; a store that cannot write takes no push.
-    yield* (yield* TokenCheck).checkPushSecret(query.get("secret") ?? undefined)
-    yield* (yield* Store).ready()
-    const outcome = yield* receive(yield* readPushFields(request, query, server.maxBodyBytes))
-    return HttpServerResponse.unsafeJson({ ok: true, outcome })
-  })
 
 /**
  * Ready when the store can write and every channel's worker runs; says how much waits and how much is dead, and what
@@ -80,21 +67,17 @@ const metricsPage = Effect.gen(function*() {
   return HttpServerResponse.text(text, { contentType: metrics.registry.contentType })
 })
 
-const inbound = push(receiveInbound)
-const receipt = push(receiveReceipt)
-
-export const router = HttpRouter.empty.pipe(
-  HttpRouter.post("/clicksend/push_message", inbound),
-  HttpRouter.get("/clicksend/push_message", inbound),
-  HttpRouter.post("/clicksend/delivery_receipt", receipt),
-  HttpRouter.get("/clicksend/delivery_receipt", receipt),
+const operations = HttpRouter.empty.pipe(
   HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok" }))),
   HttpRouter.get("/readyz", readiness),
   HttpRouter.get("/metrics", metricsPage)
 )
 
-/** The app: known errors become their status; an unknown route 404; a defect 500 with no detail leaked. */
-export const app = router.pipe(
+/**
+ * The app, built once: the provider's routes and the operator's; known errors become their status, an unknown
+ * route 404, a defect 500 with no detail leaked.
+ */
+export const makeApp = Effect.map(SmsProvider, (provider) => HttpRouter.concat(operations, provider.routes).pipe(
   Effect.catchTags({
     Unauthorized: refused,
     InvalidPayload: refused,
@@ -109,4 +92,4 @@ export const app = router.pipe(
         Effect.as(errorResponse(500, "internal error"))
       )
   )
-)
+))

@@ -2,12 +2,18 @@
 import { Effect, Option, Redacted } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
-import { type Channel } from "../config/ChannelConfig.ts"
+import type { Channel } from "../config/ChannelConfig.ts"
 import { Unauthorized } from "../domain/errors.ts"
 
 // Digests have one length whatever the input, so the comparison takes the same time for every guess.
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest()
 const same = (a: Buffer, b: Buffer) => timingSafeEqual(a, b)
+
+/** Whether what a caller offers is `secret`, compared in constant time. */
+export const secretCheck = (secret: string) => {
+  const expected = digest(secret)
+  return (offered: string | undefined) => offered !== undefined && same(digest(offered), expected)
+}
 
 /** The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive. */
 export const bearerToken = (header: string | undefined): Option.Option<string> => {
@@ -19,7 +25,6 @@ export class TokenCheck extends Effect.Service<TokenCheck>()("TokenCheck", {
   effect: Effect.gen(function*() {
     const config = yield* AppConfig
     const channels = config.channels.map((channel) => ({ channel, token: digest(Redacted.value(channel.apiToken)) }))
-    const pushSecret = digest(Redacted.value(config.provider.pushSecret))
 
     const channelFor = (authorization: string | undefined): Effect.Effect<Channel, Unauthorized> => {
       const token = bearerToken(authorization)
@@ -32,11 +37,6 @@ export class TokenCheck extends Effect.Service<TokenCheck>()("TokenCheck", {
       return found ? Effect.succeed(found) : Effect.fail(new Unauthorized({ message: "invalid API token" }))
     }
 
-    const checkPushSecret = (secret: string | undefined): Effect.Effect<void, Unauthorized> =>
-      secret !== undefined && same(digest(secret), pushSecret)
-        ? Effect.void
-        : Effect.fail(new Unauthorized({ message: "invalid or missing push secret" }))
-
     const metricsToken = config.server.metricsToken === undefined ? undefined : digest(Redacted.value(config.server.metricsToken))
     /** Open when no server.metricsToken is set; else the bearer token must be it. */
     const checkMetricsToken = (authorization: string | undefined): Effect.Effect<void, Unauthorized> => {
@@ -47,6 +47,6 @@ export class TokenCheck extends Effect.Service<TokenCheck>()("TokenCheck", {
         : Effect.fail(new Unauthorized({ message: "Authorization: Bearer <server.metricsToken> is required" }))
     }
 
-    return { channelFor, checkPushSecret, checkMetricsToken } as const
+    return { channelFor, checkMetricsToken } as const
   })
 }) {}

@@ -1,21 +1,17 @@
-// Pure translation of ClickSend's pushes (inbound SMS, delivery receipts) to webhook payloads.
+// Pure translation of ClickSend's pushes (an inbound SMS, a delivery receipt) to the bridge's neutral shapes.
+import { Option } from "effect"
+import type { InboundMessage, Receipt } from "../../domain/messages.ts"
+import { decodeRoute } from "./routing.ts"
 import type { DeliveryReceipt, InboundPush } from "./wire.ts"
-import type { ChannelEvent } from "../../domain/events.ts"
 
-/** A push's time is believed from a year before it arrived to a day after (clocks differ); else it is `now`. */
-export const plausibleTime = (seconds: number | undefined, now: number): boolean =>
-  seconds === undefined || (seconds * 1000 >= now - 366 * 86_400_000 && seconds * 1000 <= now + 86_400_000)
-
-const toMillis = (seconds: number | undefined, now: number): number =>
-  seconds === undefined || !plausibleTime(seconds, now) ? now : Math.round(seconds * 1000)
-
-export const inboundEvent = (push: InboundPush, channelId: string, now: number): ChannelEvent => ({
-  kind: "message",
-  channelId,
-  contactId: push.from,
-  mId: push.message_id,
-  timestamp: toMillis(push.timestamp, now),
-  message: { type: "text", text: push.body }
+export const toInbound = (push: InboundPush): InboundMessage => ({
+  id: push.message_id,
+  from: push.from,
+  to: push.to,
+  // A reply to one of our messages may carry its custom_string back: the channel it came from.
+  channelHint: Option.getOrUndefined(Option.map(decodeRoute(push.custom_string), (r) => r.channelId)),
+  sentAtSeconds: push.timestamp,
+  contents: [{ mId: push.message_id, message: { type: "text", text: push.body } }]
 })
 
 const statusOf = (code: number) => {
@@ -34,12 +30,8 @@ const statusOf = (code: number) => {
   }
 }
 
-export type ReceiptStatus =
-  | { readonly _tag: "Status"; readonly value: "sent" | "delivered" | "failed"; readonly message?: string | undefined }
-  | { readonly _tag: "Skip"; readonly reason: string }
-
 /** What a receipt says of its own message: sent, delivered, failed (with why), or nothing final. */
-export const receiptStatus = (receipt: DeliveryReceipt): ReceiptStatus => {
+export const receiptStatus = (receipt: DeliveryReceipt): Receipt["status"] => {
   const status = statusOf(receipt.status_code)
   if (status === "not final") return { _tag: "Skip", reason: `status_code ${receipt.status_code} is not final` }
   if (status === "unknown") return { _tag: "Skip", reason: `status_code ${receipt.status_code} is not a known status` }
@@ -52,4 +44,12 @@ export const receiptStatus = (receipt: DeliveryReceipt): ReceiptStatus => {
     : { _tag: "Status", value: status }
 }
 
-export const receiptTimestamp = (receipt: DeliveryReceipt, now: number) => toMillis(receipt.timestamp, now)
+/** A receipt names no recipient: which message of ours it is about comes from our own custom_string. */
+export const toReceipt = (receipt: DeliveryReceipt): Receipt => ({
+  partId: receipt.message_id,
+  route: Option.getOrUndefined(decodeRoute(receipt.custom_string)),
+  unroutable: "custom_string does not name a channel: not a message this bridge sent",
+  status: receiptStatus(receipt),
+  sentAtSeconds: receipt.timestamp,
+  variant: String(receipt.status_code)
+})

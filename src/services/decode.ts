@@ -3,10 +3,9 @@ import { Effect, Either, Schema } from "effect"
 import { InvalidPayload } from "../domain/errors.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
-import { OutgoingRequest } from "../platforms/respondio/wire.ts"
-import { DeliveryReceipt, InboundPush, resolveAliases } from "../providers/clicksend/wire.ts"
 
-const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
+/** A decoder of `schema` whose failure is an InvalidPayload naming the first broken field and its rule. */
+export const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
   // Synchronous decoding: these schemas need no services, and it is cheaper on the hot path.
   const decode = Schema.decodeUnknownEither(schema, { errors: "first" })
   return (input: unknown): Effect.Effect<A, InvalidPayload> => {
@@ -22,14 +21,3 @@ const decoder = <A, I>(schema: Schema.Schema<A, I>) => {
     })
   }
 }
-
-export class Codecs extends Effect.Service<Codecs>()("Codecs", {
-  succeed: {
-    /** The body respond.io posts to /message. */
-    outgoingRequest: decoder(OutgoingRequest),
-    /** An inbound SMS push, from the fields of a form, a JSON body or a query string. */
-    inboundPush: (fields: Readonly<Record<string, unknown>>) => decoder(InboundPush)(resolveAliases(fields)),
-    /** A delivery receipt push. */
-    deliveryReceipt: (fields: Readonly<Record<string, unknown>>) => decoder(DeliveryReceipt)(resolveAliases(fields))
-  }
-}) {}

@@ -1,0 +1,103 @@
+// ClickSend as the bridge's SMS provider: sending through its REST v3 API, and its two push routes.
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Layer, Redacted } from "effect"
+import { AppConfig } from "../../config/AppConfig.ts"
+import type { Channel } from "../../config/ChannelConfig.ts"
+import { type InvalidPayload, ProviderRefused, Unauthorized, UpstreamError } from "../../domain/errors.ts"
+import type { Outgoing, Sent } from "../../domain/messages.ts"
+import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
+import { decoder } from "../../services/decode.ts"
+import { secretCheck } from "../../services/TokenCheck.ts"
+import { Store, type StoreUnavailable } from "../../store/Store.ts"
+import { type ProviderNeeds, SmsProvider } from "../SmsProvider.ts"
+import { ClickSendClient, type SentMessage } from "./ClickSendClient.ts"
+import { toInbound, toReceipt } from "./incoming.ts"
+import { planSend } from "./outgoing.ts"
+import { type PushFields, readPushFields } from "./pushFields.ts"
+import type { ClickSendSettings } from "./settings.ts"
+import { DeliveryReceipt, InboundPush, resolveAliases } from "./wire.ts"
+
+const decodeInbound = decoder(InboundPush)
+const decodeReceipt = decoder(DeliveryReceipt)
+export const inboundPush = (fields: Readonly<Record<string, unknown>>) => decodeInbound(resolveAliases(fields))
+export const deliveryReceipt = (fields: Readonly<Record<string, unknown>>) => decodeReceipt(resolveAliases(fields))
+
+/** ClickSend's HTTP 200 does not mean every message was taken: each part carries its own status. */
+export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string, ProviderRefused | UpstreamError> => {
+  const refused = sent.findIndex((m) => m.status !== "SUCCESS")
+  if (refused >= 0) {
+    const status = sent[refused]!.status
+    const part = sent.length > 1 ? ` (part ${refused + 1} of ${sent.length})` : ""
+    const error = new ProviderRefused({ message: `ClickSend refused the message: ${status}${part}`, providerStatus: status })
+    const alreadySent = sent.filter((m) => m.status === "SUCCESS").length
+    // The platform is told the message failed, yet some parts went out: the operator must be able to see that.
+    return alreadySent === 0 ? Effect.fail(error) : Effect.logWarning("split message partly sent").pipe(
+      Effect.annotateLogs({ partsSent: alreadySent, parts: sent.length, firstPartId: sent[0]?.message_id ?? "" }),
+      Effect.zipRight(Effect.fail(error))
+    )
+  }
+  const id = sent[0]?.message_id
+  return id ? Effect.succeed(id) : Effect.fail(new UpstreamError({ message: "ClickSend accepted the message but gave no message_id" }))
+}
+
+const sentOf = (sent: ReadonlyArray<SentMessage>) =>
+  Effect.map(firstId(sent), (mId): Sent => ({ mId, partIds: sent.map((m) => m.message_id ?? "") }))
+
+/** What the push routes need, from the bridge's layers. */
+type Needs = AppConfig | Store | Effect.Effect.Context<ReturnType<typeof receiveInbound>>
+
+export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = Layer.scoped(
+  SmsProvider,
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const provider = config.provider as ClickSendSettings
+    const clicksend = yield* ClickSendClient
+    // The push routes run with what they need from here.
+    const context = yield* Effect.context<Needs>()
+
+    const send = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
+      const plan = planSend(request, { from: channel.from, maxParts: provider.maxParts, mms: provider.mms })
+      if (plan._tag === "Mms") {
+        const viaMms = yield* clicksend.sendMms(plan.request).pipe(Effect.flatMap(sentOf), Effect.either)
+        if (viaMms._tag === "Right") return viaMms.right
+        if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
+        yield* Effect.logWarning("ClickSend refused the MMS; sending the picture as a link by SMS").pipe(
+          Effect.annotateLogs({ providerStatus: viaMms.left.providerStatus })
+        )
+      }
+      return yield* sentOf(yield* clicksend.sendSms({ messages: plan._tag === "Sms" ? plan.messages : plan.fallback }))
+    })
+
+    const pushSecret = secretCheck(Redacted.value(provider.pushSecret))
+    const inbound = (fields: PushFields): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
+      inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", fields)), Effect.flatMap((push) => receiveInbound(toInbound(push), fields)))
+    const receipt = (fields: PushFields): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
+      deliveryReceipt(fields).pipe(Effect.tapError(keepInvalid("receipt", fields)), Effect.flatMap((r) => receiveReceipt(toReceipt(r), fields)))
+
+    /** A push: the secret checked before the body is even read; a store that cannot write takes none. */
+    const push = (receive: typeof inbound) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const query = new URL(request.url, "http://bridge").searchParams
+        if (!pushSecret(query.get("secret") ?? undefined)) return yield* new Unauthorized({ message: "invalid or missing push secret" })
+        yield* (yield* Store).ready()
+        const outcome = yield* receive(yield* readPushFields(request, query, config.server.maxBodyBytes))
+        return HttpServerResponse.unsafeJson({ ok: true, outcome })
+      }).pipe(Effect.provide(context))
+
+    return {
+      send,
+      routes: HttpRouter.empty.pipe(
+        HttpRouter.post("/clicksend/push_message", push(inbound)),
+        HttpRouter.get("/clicksend/push_message", push(inbound)),
+        HttpRouter.post("/clicksend/delivery_receipt", push(receipt)),
+        HttpRouter.get("/clicksend/delivery_receipt", push(receipt))
+      ),
+      reroute: (kind, kept) =>
+        (kind === "unroutable-inbound"
+          ? Effect.flatMap(inboundPush(kept as PushFields), (push): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveInbound(toInbound(push), kept))
+          : Effect.flatMap(deliveryReceipt(kept as PushFields), (r): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveReceipt(toReceipt(r), kept))
+        ).pipe(Effect.provide(context))
+    }
+  })
+).pipe(Layer.provide(ClickSendClient.Default))
