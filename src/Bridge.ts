@@ -4,7 +4,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { AppConfig } from "./config/AppConfig.ts"
-import { type ChannelConfig, webhookUrlOf } from "./config/ChannelConfig.ts"
+import type { ChannelConfig } from "./config/ChannelConfig.ts"
 import { configWarnings } from "./config/warnings.ts"
 import { Deliveries } from "./delivery/Deliveries.ts"
 import { isMessageRoute, messageHandler } from "./http/message.ts"
@@ -13,7 +13,7 @@ import { Metrics } from "./services/Metrics.ts"
 import { RateLimits } from "./services/RateLimits.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
-import { platforms, providers } from "./registry.ts"
+import { platforms, providers, webhookUrlOf } from "./registry.ts"
 import { SqliteStoreLive } from "./store/SqliteStore.ts"
 import { StoreLockLive } from "./store/storeLock.ts"
 
@@ -30,7 +30,7 @@ export const Infrastructure = infrastructure()
 export const Core = (config: ChannelConfig, infrastructure = Infrastructure, store = SqliteStoreLive) =>
   Layer.mergeAll(providers[config.provider.plugin].layer, TokenCheck.Default).pipe(
     Layer.provideMerge(Deliveries.Default),
-    Layer.provideMerge(platforms[config.platform.plugin]),
+    Layer.provideMerge(platforms[config.platform.plugin].layer),
     Layer.provideMerge(infrastructure),
     Layer.provideMerge(store)
   )
@@ -40,7 +40,7 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
   const address = yield* HttpServer.addressFormattedWith(Effect.succeed)
   yield* Effect.logInfo(`custom-channel-server listening on ${address}`).pipe(Effect.annotateLogs({
     platform: config.platform.plugin,
-    webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config.platform, c)).origin))].join(","),
+    webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config, c)).origin))].join(","),
     provider: `${config.provider.plugin} ${new URL(config.provider.baseUrl).origin}`,
     channels: config.channels.map((c) => c.name).join(","),
     store: config.store.path

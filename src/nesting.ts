@@ -1,7 +1,7 @@
 // How deep a value from the wire nests, found without recursion: a Schema formatting a value 100,000 levels deep
 // for its error message would overflow the stack, so nothing that deep reaches one.
 
-/** Deeper than any shape the bridge takes (respond.io's deepest is 3 levels); a value past it is refused. */
+/** Deeper than any shape the bridge takes (the platform's deepest is 3 levels); a value past it is refused. */
 export const maxDepth = 32
 
 /** The path to the first place `value` nests deeper than `limit`, or undefined when it does not. */

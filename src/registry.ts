@@ -2,17 +2,53 @@
 // adding a platform, a folder under src/platforms/ and a line in `platforms`.
 import { Schema } from "effect"
 import { ClickSendProvider } from "./providers/clicksend/ClickSendProvider.ts"
+import { startDemo as clicksendDemo } from "./providers/clicksend/demo.ts"
 import { ClickSendSettings } from "./providers/clicksend/settings.ts"
+import type { Channel } from "./config/ChannelConfig.ts"
 import { RespondIoPlatform } from "./platforms/respondio/RespondIoPlatform.ts"
+import * as respondIo from "./platforms/respondio/settings.ts"
+import { startDemoWebhook } from "./platforms/respondio/simulator.ts"
 
 export const providers = {
-  clicksend: { settings: ClickSendSettings, layer: ClickSendProvider }
+  clicksend: { settings: ClickSendSettings, layer: ClickSendProvider, demo: clicksendDemo }
 } as const
 
+const respondIoPlatform = {
+  layer: RespondIoPlatform,
+  webhookUrl: respondIo.webhookUrlOf,
+  warnings: respondIo.warnings,
+  problem: respondIo.webhookProblem,
+  simulator: startDemoWebhook
+}
+
+/** respond.io and IS-Messenger are one platform with two presets. */
 export const platforms = {
-  "respond.io": RespondIoPlatform,
-  "is-messenger": RespondIoPlatform
+  "respond.io": respondIoPlatform,
+  "is-messenger": respondIoPlatform
 } as const
+
+export const platformSettings = respondIo.RespondIoSettings
+export const defaultPlatform = respondIo.defaultSettings
+
+/** Where a channel's events go. */
+/** The part of a configuration the platform reads (typed apart from the whole, which is built from this file). */
+interface PlatformPart {
+  readonly platform: typeof platformSettings.Type
+  readonly channels: ReadonlyArray<Channel>
+}
+
+export const webhookUrlOf = (config: Pick<PlatformPart, "platform">, channel: Channel): string =>
+  platforms[config.platform.plugin].webhookUrl(config.platform, channel)
+
+/** What in a valid configuration the operator should still change, said by the platform, one line each. */
+export const platformWarnings = (config: PlatformPart): ReadonlyArray<string> => platforms[config.platform.plugin].warnings(config)
+
+/** A setting the platform cannot work without, as a config error (path and message), if one is missing. */
+export const platformProblem = (config: PlatformPart): { readonly path: ReadonlyArray<string>; readonly message: string } | undefined =>
+  platforms[config.platform.plugin].problem(config)
 
 /** The provider settings of every known provider, told apart by `plugin`. */
 export const providerSettings = Schema.Union(...Object.values(providers).map((p) => p.settings))
+
+/** Each provider's demo: its simulator and how a customer's text reaches the bridge through it. */
+export const demos = Object.fromEntries(Object.entries(providers).map(([name, p]) => [name, p.demo]))

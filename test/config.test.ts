@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Redacted } from "effect"
 import * as fs from "node:fs"
-import { webhookUrlOf } from "../src/config/ChannelConfig.ts"
+import { webhookUrlOf } from "../src/registry.ts"
 import { parseConfig } from "../src/config/loadConfig.ts"
 import { configWarnings } from "../src/config/warnings.ts"
 import { refusedReason } from "../src/platforms/respondio/RespondIoClient.ts"
@@ -46,15 +46,15 @@ describe("channel.config.json", () => {
       d.platform = { plugin: "respond.io" }
       d.channels.push(second)
     })))
-    expect(config.channels.map((c) => webhookUrlOf(config.platform, c))).toEqual([
+    expect(config.channels.map((c) => webhookUrlOf(config, c))).toEqual([
       "https://webhook.respond.io/custom/channel/webhook/",
       "https://webhook.respond.io/custom/channel/webhook/abc"
     ])
     // The shipped file: the new host, or the URL respond.io shows, from the environment.
     const shippedConfig = Either.getOrThrow(parseConfig("channel.config.json", shipped, env))
-    expect(webhookUrlOf(shippedConfig.platform, shippedConfig.channels[0]!)).toBe("https://webhook.respond.io/custom/channel/webhook/")
+    expect(webhookUrlOf(shippedConfig, shippedConfig.channels[0]!)).toBe("https://webhook.respond.io/custom/channel/webhook/")
     const fromEnv = Either.getOrThrow(parseConfig("channel.config.json", shipped, { ...env, RESPOND_WEBHOOK_URL: "https://webhook.respond.io/x/1" }))
-    expect(webhookUrlOf(fromEnv.platform, fromEnv.channels[0]!)).toBe("https://webhook.respond.io/x/1")
+    expect(webhookUrlOf(fromEnv, fromEnv.channels[0]!)).toBe("https://webhook.respond.io/x/1")
     expect(configWarnings(config)).toEqual([])
     // IS-Messenger needs no platform.webhookUrl when every channel has its own.
     const isMessenger = parse(edit((d) => {

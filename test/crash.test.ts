@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { startProcess } from "./serverProcess.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")

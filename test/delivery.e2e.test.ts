@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { openSqliteStore } from "../src/store/SqliteStore.ts"
 import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 

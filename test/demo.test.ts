@@ -11,6 +11,6 @@ it("the demo drives one message each way through the real bridge and exits clean
   const mId = out.match(/HTTP 200 \{"mId":"([0-9A-F-]+)"\}/)?.[1]
   expect(mId).toBeDefined()
   expect(out).toContain(`[simulated ClickSend] SMS to +60177872890: "Hello World" (HTTP 200)`)
-  expect(out).toContain(`[simulated respond.io webhook] status "delivered" of mId ${mId} (answered HTTP 200)`)
-  expect(out).toContain(`[simulated respond.io webhook] message "Hi! Is my order ready?" from +60177872890 (answered HTTP 200)`)
+  expect(out).toContain(`[simulated webhook] status "delivered" of mId ${mId} (answered HTTP 200)`)
+  expect(out).toContain(`[simulated webhook] message "Hi! Is my order ready?" from +60177872890 (answered HTTP 200)`)
 })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startHttpFake } from "../src/simulators/httpFake.ts"
-import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 
 const promise = Effect.promise

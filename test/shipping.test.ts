@@ -6,7 +6,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
-import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { waitWhile } from "./harness.ts"
 import { type ServerProcess, startProcess } from "./serverProcess.ts"
 

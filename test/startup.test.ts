@@ -6,7 +6,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
-import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")
 const env = {

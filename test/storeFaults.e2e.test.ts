@@ -6,7 +6,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { startWebhookSimulator } from "../src/simulators/WebhookSimulator.ts"
+import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { form, harness, pushUrl, waitWhile } from "./harness.ts"
 import { startProcess } from "./serverProcess.ts"
 

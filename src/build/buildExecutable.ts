@@ -14,7 +14,7 @@ const entry = path.join(root, "src", "main.ts")
 const seaFuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"
 
 /**
- * @effect/platform-node imports the npm undici for its HttpClient, which the bridge does not use (ClickSend and
+ * @effect/platform-node imports the npm undici for its HttpClient, which the bridge does not use (the provider and
  * the webhook are called over node:http); loading it touches globalThis.Headers, which loads Node's own undici
  * too. Left out, the executable starts with about 5 MB less (BENCHMARKS.md).
  */

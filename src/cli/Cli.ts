@@ -3,7 +3,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Layer, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
 import { AppConfig } from "../config/AppConfig.ts"
-import { webhookUrlOf } from "../config/ChannelConfig.ts"
+import { webhookUrlOf } from "../registry.ts"
 import { loadConfig } from "../config/loadConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
 import { loggerFor } from "../logging.ts"
@@ -51,7 +51,7 @@ const checkConfig = Command.make("check-config", { config }, ({ config }) =>
     const file = yield* configFile(config)
     const loaded = yield* loadConfig(file)
     // Each channel with the webhook URL its events go to, whether its own or the platform's.
-    const channels = loaded.channels.map((c) => ({ ...c, webhookUrl: webhookUrlOf(loaded.platform, c) }))
+    const channels = loaded.channels.map((c) => ({ ...c, webhookUrl: webhookUrlOf(loaded, c) }))
     yield* Console.log(JSON.stringify({ ...loaded, channels }, null, 2))
     for (const warning of configWarnings(loaded)) yield* Console.error(`warning: ${warning}`)
     yield* Console.error(`${file}: valid`)
@@ -63,9 +63,11 @@ const checkConfig = Command.make("check-config", { config }, ({ config }) =>
 
 const demo = Command.make("demo", {
   once: Options.boolean("once").pipe(Options.withDescription("exit after one message each way")),
-  port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("the bridge's port (0: any free one)"))
-}, (options) => Effect.flatMap(Effect.promise(() => import("../demo.ts")), ({ runDemo }) => runDemo(options))).pipe(
-  Command.withDescription("Run the bridge between a simulated ClickSend and a simulated webhook, on loopback; no accounts needed")
+  port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("the bridge's port (0: any free one)")),
+  provider: Options.text("provider").pipe(Options.optional, Options.withDescription("the simulated SMS provider, by its plugin name (default: the first one the build knows)"))
+}, ({ once, port, provider }) =>
+  Effect.flatMap(Effect.promise(() => import("../demo.ts")), ({ runDemo }) => runDemo({ once, port, provider: Option.getOrUndefined(provider) }))).pipe(
+  Command.withDescription("Run the bridge between a simulated SMS provider and a simulated webhook, on loopback; no accounts needed")
 )
 
 const list = Command.make("list", { config }, ({ config }) => withStore(config, (commands) => commands.listDeadLetters)).pipe(
@@ -92,7 +94,7 @@ const deadLetters = Command.make("dead-letters").pipe(
 
 const root = rootCommand.pipe(
   Command.withHandler(({ config }) => serveWith(Option.getOrElse(config, () => defaultConfigFile))),
-  Command.withDescription(`SMS through ClickSend as a custom channel of respond.io and IS-Messenger.
+  Command.withDescription(`SMS as a custom channel of a messaging platform, through the configured SMS provider.
 
 Examples:
   channel-server                                  serve with ./channel.config.json

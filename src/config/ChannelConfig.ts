@@ -1,10 +1,8 @@
 // The one Schema of channel.config.json: it decodes the file and generates its JSON Schema.
 import { Redacted, Schema } from "effect"
 import { Bool, E164, Int, optionalUrl, PositiveInt, Secret, withDefault } from "./fields.ts"
-import { providerSettings } from "../registry.ts"
+import { defaultPlatform, platformProblem, platformSettings, providerSettings } from "../registry.ts"
 
-/** respond.io's webhook since August 2026 (it moved from app.respond.io); each channel's own URL is on its Configuration page. */
-export const RespondIoWebhookUrl = "https://webhook.respond.io/custom/channel/webhook/"
 
 export const ServerSettings = Schema.Struct({
   host: withDefault(Schema.String, "0.0.0.0"),
@@ -36,17 +34,6 @@ export const LogSettings = Schema.Struct({
   }), "json").annotations({ description: "json: one object per line; pretty: for a terminal" })
 })
 
-export const PlatformSettings = Schema.Struct({
-  plugin: withDefault(
-    Schema.Literal("respond.io", "is-messenger").annotations({ message: () => ({ message: "must be \"respond.io\" or \"is-messenger\"", override: true }) }),
-    "respond.io"
-  ),
-  webhookUrl: optionalUrl(
-    `Where incoming events are posted, unless a channel has its own webhookUrl. Default for respond.io: ${RespondIoWebhookUrl}; for is-messenger, required unless every channel has its own`
-  ),
-  timeoutMs: withDefault(PositiveInt, 10_000)
-})
-
 export const Channel = Schema.Struct({
   name: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]{1,50}$/, {
     message: () => "must be 1 to 50 letters, digits, '_', '.' or '-'"
@@ -55,13 +42,13 @@ export const Channel = Schema.Struct({
     Schema.minLength(1, { message: () => "must not be empty" }),
     Schema.maxLength(100, { message: () => "must be at most 100 characters" })
   ),
-  apiToken: Secret("The channel's API token: respond.io sends it to /message, we send it to the webhook"),
-  from: Schema.optional(Schema.String.annotations({ description: "ClickSend sender id or number" })),
+  apiToken: Secret("The channel's API token: the platform sends it to /message, we send it to the webhook"),
+  from: Schema.optional(Schema.String.annotations({ description: "The sender id or number the provider sends from" })),
   webhookUrl: optionalUrl(
     "This channel's webhook URL, as the platform shows it on the channel's Configuration page (overrides platform.webhookUrl)"
   ),
   numbers: withDefault(Schema.Array(E164), []).annotations({
-    description: "ClickSend numbers whose inbound SMS belong to this channel"
+    description: "The provider numbers whose inbound messages belong to this channel"
   })
 })
 export type Channel = typeof Channel.Type
@@ -110,18 +97,6 @@ const unique = <A>(items: ReadonlyArray<A>, key: (a: A) => ReadonlyArray<string>
   return undefined
 }
 
-/** IS-Messenger has no default webhook: each channel needs one, its own or platform.webhookUrl. */
-const webhookForEveryChannel = (c: {
-  readonly platform: typeof PlatformSettings.Type
-  readonly channels: ReadonlyArray<Channel>
-}) => {
-  if (c.platform.plugin !== "is-messenger" || c.platform.webhookUrl !== undefined) return undefined
-  const i = c.channels.findIndex((ch) => ch.webhookUrl === undefined)
-  return i === -1
-    ? undefined
-    : { path: ["platform", "webhookUrl"], message: `is required when plugin is is-messenger (channels[${i}] has no webhookUrl of its own)` }
-}
-
 export const ChannelConfig = Schema.Struct({
   $schema: Schema.optional(Schema.String),
   server: withDefault(ServerSettings, {
@@ -132,7 +107,7 @@ export const ChannelConfig = Schema.Struct({
     requestTimeoutMs: 30_000
   }),
   log: withDefault(LogSettings, { level: "info", format: "json" }),
-  platform: withDefault(PlatformSettings, { plugin: "respond.io", timeoutMs: 10_000 }),
+  platform: withDefault(platformSettings, defaultPlatform),
   provider: providerSettings,
   channels: Schema.NonEmptyArray(Channel),
   delivery: withDefault(DeliverySettings, {
@@ -147,12 +122,8 @@ export const ChannelConfig = Schema.Struct({
       unique(c.channels, (ch) => [ch.channelId], "channelId") ??
       unique(c.channels, (ch) => [Redacted.value(ch.apiToken)], "apiToken") ??
       unique(c.channels, (ch) => ch.numbers, "a number in numbers") ??
-      webhookForEveryChannel(c)
+      platformProblem(c)
   ),
   Schema.annotations({ identifier: "ChannelConfig", title: "custom-channel-server configuration" })
 )
 export type ChannelConfig = typeof ChannelConfig.Type
-
-/** Where a channel's events go: its own URL, else the platform's, else respond.io's default. */
-export const webhookUrlOf = (platform: ChannelConfig["platform"], channel: Channel): string =>
-  channel.webhookUrl ?? platform.webhookUrl ?? RespondIoWebhookUrl

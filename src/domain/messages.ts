@@ -1,7 +1,7 @@
 // What a provider is asked to send and what it tells of: neutral shapes, whichever provider and platform.
 import type { DeliveryStatus, InboundContent } from "./events.ts"
 
-/** A message the platform sends to a contact (respond.io's shapes are these). */
+/** A message the platform sends to a contact. */
 export type OutgoingContent =
   | { readonly type: "text"; readonly text: string }
   | {
@@ -65,6 +65,6 @@ export interface Receipt {
     | { readonly _tag: "Status"; readonly value: DeliveryStatus; readonly message?: string | undefined }
     | { readonly _tag: "Skip"; readonly reason: string }
   readonly sentAtSeconds: number | undefined
-  /** Tells two receipts of one part apart (ClickSend's status code, say): kept once each when unroutable. */
+  /** Tells two receipts of one part apart (a provider's status code, say): kept once each when unroutable. */
   readonly variant: string
 }

@@ -54,7 +54,7 @@ const answer = (response: ServerResponse, status: number, body: unknown, headers
 /**
  * The route's node:http handler, running `send` on the bridge's runtime: the mId, or the error's own status and
  * `{"error":{"message"}}`, or 500 with no detail for a defect (logged), or 503 if the runtime stopped it. A caller
- * that goes away does not stop a send under way (ClickSend may already have it); `done` is called once the send
+ * that goes away does not stop a send under way (the provider may already have it); `done` is called once the send
  * is over, for the shutdown drain.
  */
 export const messageHandler = Effect.map(

@@ -1,5 +1,5 @@
-// The platform port: what the bridge needs of the messaging platform it serves as a channel (respond.io and
-// IS-Messenger are one platform with two presets). Its folder builds it as a layer; tests swap it.
+// The platform port: what the bridge needs of the messaging platform it serves as a channel. A platform's folder
+// builds it as a layer (see src/registry.ts); tests swap it.
 import { Context, type Effect } from "effect"
 import type { Channel } from "../config/ChannelConfig.ts"
 import type { InvalidPayload } from "../domain/errors.ts"

@@ -23,7 +23,7 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
         labelNames: ["direction", "channel", "outcome"] as const,
         registers
       }),
-      clicksendLatency: latency("ccs_clicksend_request_duration_seconds", "Calls to ClickSend, by path and HTTP status (0: no answer)", "path"),
+      providerLatency: latency("ccs_provider_request_duration_seconds", "Calls to the SMS provider, by path and HTTP status (0: no answer)", "path"),
       webhookLatency: latency(
         "ccs_webhook_request_duration_seconds",
         "Calls to the platform's webhook, by channel and HTTP status (0: no answer)",
@@ -37,7 +37,7 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
       }),
       retries: new prom.Counter({
         name: "ccs_retries_total",
-        help: "Attempts that failed and will be tried again, by target (clicksend, webhook)",
+        help: "Attempts that failed and will be tried again, by target (provider, webhook)",
         labelNames: ["target"] as const,
         registers
       }),
@@ -55,7 +55,7 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
       }),
       rateLimiterWait: new prom.Histogram({
         name: "ccs_rate_limiter_wait_seconds",
-        help: "How long calls waited for the rate limiter, by limiter (clicksend, webhook:<channel>)",
+        help: "How long calls waited for the rate limiter, by limiter (provider, webhook:<channel>)",
         labelNames: ["limiter"] as const,
         buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         registers

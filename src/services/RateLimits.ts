@@ -1,4 +1,4 @@
-// How often calls may start: at most N in any one-second window, per channel webhook and for ClickSend.
+// How often calls may start: at most N in any one-second window, per channel webhook and for the SMS provider.
 import { Deferred, Effect } from "effect"
 import { steadyMillis } from "../steadyClock.ts"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -69,7 +69,7 @@ export class RateLimits extends Effect.Service<RateLimits>()("RateLimits", {
     }
     const provider = config.provider.rateLimitPerSecond === undefined
       ? unlimited
-      : yield* evenlySpaced(config.provider.rateLimitPerSecond, 1000, observe("clicksend"))
+      : yield* evenlySpaced(config.provider.rateLimitPerSecond, 1000, observe("provider"))
     return {
       webhook: (channelId: string): Limiter => webhooks.get(channelId) ?? unlimited,
       provider

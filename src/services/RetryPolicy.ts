@@ -101,7 +101,7 @@ export class RetryPolicy extends Effect.Service<RetryPolicy>()("RetryPolicy", {
   effect: Effect.gen(function*() {
     const config = yield* AppConfig
     return {
-      /** ClickSend calls: inside `/message`, so bounded by the provider deadline. */
+      /** The provider's calls: inside `/message`, so bounded by its deadline. */
       provider: config.provider.retry as Backoff,
       /** Webhook deliveries from the outbox: the waits are stored, so they survive a restart. */
       delivery: config.delivery.retry as DurableBackoff

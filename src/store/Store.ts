@@ -20,7 +20,7 @@ export interface NewEvent {
   readonly channelId: string
   readonly contactId: string
   readonly mId: string
-  /** Equal keys are one event: a push ClickSend sends twice is kept (and forwarded) once. */
+  /** Equal keys are one event: a push the provider sends twice is kept (and forwarded) once. */
   readonly dedupeKey: string
   readonly event: ChannelEvent
 }

@@ -58,7 +58,7 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     // Every message's receipts, not only a split text's: a part's status (forward only) and why it failed. m_id is
-    // NULL for a later part whose receipt came before the bridge recorded the parts (ClickSend may push it before
+    // NULL for a later part whose receipt came before the bridge recorded the parts (a provider may push it before
     // it answers the send); it is folded in once they are recorded.
     version: 3,
     sql: `
@@ -89,7 +89,7 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     // The outbox keeps neutral events (ChannelEvent), rendered by the platform when delivered; until 0.1.0 it kept
-    // respond.io's webhook payload itself. A status's message becomes its error.
+    // the platform's webhook payload itself. A status's message becomes its error.
     version: 5,
     sql: `
       UPDATE outbox SET body = json_object(

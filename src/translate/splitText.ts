@@ -1,4 +1,4 @@
-// Splits a text into bodies that ClickSend will not truncate; joined in order they give back the text, and no
+// Splits a text into bodies that the provider will not truncate; joined in order they give back the text, and no
 // body ends inside a character as people see it (a grapheme cluster: e + U+0301, a flag, a ZWJ emoji sequence).
 import { fitsIn } from "./smsParts.ts"
 

@@ -1,8 +1,8 @@
 // The platform's webhook client: one attempt to post a channel's events to its webhook URL with its bearer token (over node:http).
 import { Clock, Data, Effect, Redacted } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
-import { type Channel, webhookUrlOf } from "../../config/ChannelConfig.ts"
-import { isOldRespondIoHost, oldHostAdvice } from "../../config/warnings.ts"
+import type { Channel } from "../../config/ChannelConfig.ts"
+import { isOldRespondIoHost, oldHostAdvice, type RespondIoSettings, webhookUrlOf } from "./settings.ts"
 import type { ChannelEvent } from "../../domain/events.ts"
 import { keepAlivePool } from "../../services/keepAlivePost.ts"
 import { Metrics, timed } from "../../services/Metrics.ts"
@@ -22,7 +22,8 @@ export const refusedReason = (plugin: string, status: number, url: string, chann
 
 export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondIoClient", {
   scoped: Effect.gen(function*() {
-    const { channels, platform } = yield* AppConfig
+    const { channels } = yield* AppConfig
+    const platform = (yield* AppConfig).platform as RespondIoSettings
     const metrics = yield* Metrics
     // One kept-alive pool per webhook URL (channels may have their own); the delivery workers bound the calls.
     // The webhook answers "OK": 64 KiB is far more than any answer of it worth reading.

@@ -32,7 +32,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
     const attempt = (path: string, body: unknown) =>
       Effect.gen(function*() {
         const response = yield* post(path, body).pipe(
-          timed(metrics.clicksendLatency, (response) => ({ path, status: response?.status ?? 0 }))
+          timed(metrics.providerLatency, (response) => ({ path, status: response?.status ?? 0 }))
         )
         const envelope = decodeEnvelope(response.text)
         const code = envelope._tag === "Some" ? ` ${envelope.value.response_code}` : ""
@@ -78,7 +78,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
     const send = (path: string, body: unknown) => {
       let attempts = 0
       const counted = Effect.suspend(() => {
-        if (attempts++ > 0) metrics.retries.inc({ target: "clicksend" })
+        if (attempts++ > 0) metrics.retries.inc({ target: "provider" })
         return attempt(path, body)
       })
       return limits.provider(counted).pipe(

@@ -1,6 +1,6 @@
 // Pure translation of a platform message to the ClickSend call(s) that carry it.
 import type { MmsSendRequest, SmsMessage } from "./wire.ts"
-import type { OutgoingMessage, OutgoingRequest } from "../../platforms/respondio/wire.ts"
+import type { Outgoing as OutgoingRequest, OutgoingContent as OutgoingMessage } from "../../domain/messages.ts"
 import { encodeRoute } from "./routing.ts"
 import { splitText } from "../../translate/splitText.ts"
 

@@ -1,6 +1,6 @@
 // A simulated respond.io webhook on loopback: checks the bearer token, records events, answers "OK".
-import type { WebhookPayload } from "../platforms/respondio/wire.ts"
-import { type FakeOptions, type HttpFake, startHttpFake } from "./httpFake.ts"
+import type { WebhookPayload } from "./wire.ts"
+import { type FakeOptions, type HttpFake, startHttpFake } from "../../simulators/httpFake.ts"
 
 export interface WebhookSimulator extends HttpFake {
   /** Payloads the webhook took (answered 2xx), in order. */
@@ -26,3 +26,15 @@ export const startWebhookSimulator = async (
         .map((r) => JSON.parse(r.body) as WebhookPayload)
   }
 }
+
+/** The simulated webhook of the demo, saying what it got (`say`: one line). */
+export const startDemoWebhook = (tokens: ReadonlyArray<string>, say: (line: string) => void) =>
+  startWebhookSimulator(tokens, {
+    onRequest: (r) => {
+      const payload = JSON.parse(r.body)
+      for (const e of payload.events ?? []) {
+        const what = e.type === "message" ? `message ${JSON.stringify(e.message.text)} from ${payload.contactId}` : `status "${e.status.value}" of mId ${e.mId}`
+        say(`[simulated webhook] ${what} (answered HTTP ${r.status})`)
+      }
+    }
+  })
