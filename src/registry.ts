@@ -3,14 +3,18 @@
 import { Schema } from "effect"
 import { ClickSendProvider } from "./providers/clicksend/ClickSendProvider.ts"
 import { startDemo as clicksendDemo } from "./providers/clicksend/demo.ts"
+import { startDemo as telnyxDemo } from "./providers/telnyx/demo.ts"
 import { ClickSendSettings } from "./providers/clicksend/settings.ts"
+import { TelnyxProvider } from "./providers/telnyx/TelnyxProvider.ts"
+import { TelnyxSettings } from "./providers/telnyx/settings.ts"
 import type { Channel } from "./config/ChannelConfig.ts"
 import { RespondIoPlatform } from "./platforms/respondio/RespondIoPlatform.ts"
 import * as respondIo from "./platforms/respondio/settings.ts"
 import { startDemoWebhook } from "./platforms/respondio/simulator.ts"
 
 export const providers = {
-  clicksend: { settings: ClickSendSettings, layer: ClickSendProvider, demo: clicksendDemo }
+  clicksend: { settings: ClickSendSettings, layer: ClickSendProvider, demo: clicksendDemo },
+  telnyx: { settings: TelnyxSettings, layer: TelnyxProvider, demo: telnyxDemo }
 } as const
 
 const respondIoPlatform = {

@@ -9,9 +9,13 @@ const tooLarge = (max: number) => new PayloadTooLarge({ message: `body: at most 
  * The body of a node:http request as text, refused with 413 as soon as it passes `maxBytes`, whether or not it
  * declared its length. (The platform's own limit destroys the socket, so the caller would never see the 413.)
  */
-export const readIncoming = (incoming: IncomingMessage, maxBytes: number) => {
+export const readIncoming = (incoming: IncomingMessage, maxBytes: number) =>
+  Effect.map(readIncomingBytes(incoming, maxBytes), (bytes) => bytes.toString("utf8"))
+
+/** The body as it came, byte for byte (what a signature was made over), within `maxBytes`. */
+export const readIncomingBytes = (incoming: IncomingMessage, maxBytes: number) => {
   if (Number(incoming.headers["content-length"]) > maxBytes) return Effect.fail(tooLarge(maxBytes))
-  return Effect.async<string, PayloadTooLarge | InvalidPayload>((resume) => {
+  return Effect.async<Buffer, PayloadTooLarge | InvalidPayload>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
     const onData = (chunk: Buffer) => {
@@ -22,7 +26,7 @@ export const readIncoming = (incoming: IncomingMessage, maxBytes: number) => {
     }
     const onEnd = () => {
       cleanup()
-      resume(Effect.succeed(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")))
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     }
     const onError = () => {
       cleanup()

@@ -1,6 +1,7 @@
 // The ClickSend REST v3 client: typed send methods, transient failures retried, refusals never.
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
+import type { ClickSendSettings } from "./settings.ts"
 import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../../domain/errors.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "./wire.ts"
 import { keepAlivePool } from "../../services/keepAlivePost.ts"
@@ -15,7 +16,7 @@ const decodeEnvelope = Schema.decodeUnknownOption(Schema.parseJson(Envelope))
 
 export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSendClient", {
   scoped: Effect.gen(function*() {
-    const { provider } = yield* AppConfig
+    const provider = (yield* AppConfig).provider as ClickSendSettings
     const retry = yield* RetryPolicy
     const limits = yield* RateLimits
     const metrics = yield* Metrics

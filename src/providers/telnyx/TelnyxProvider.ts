@@ -1,0 +1,113 @@
+// Telnyx as the bridge's SMS provider: sending through its Messaging API v2, and its one webhook route, every
+// request checked against the account's public key before anything else.
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { Clock, Effect, Layer, Redacted } from "effect"
+import { AppConfig } from "../../config/AppConfig.ts"
+import type { Channel } from "../../config/ChannelConfig.ts"
+import { InvalidPayload, Unauthorized } from "../../domain/errors.ts"
+import type { Outgoing, Sent } from "../../domain/messages.ts"
+import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
+import { parseJson, readIncomingBytes } from "../../http/readBody.ts"
+import { decoder } from "../../services/decode.ts"
+import { Store, type StoreUnavailable } from "../../store/Store.ts"
+import { type ProviderNeeds, SmsProvider } from "../SmsProvider.ts"
+import type { TelnyxSettings } from "./settings.ts"
+import { publicKeyOf, signatureProblem } from "./signature.ts"
+import { TelnyxClient } from "./TelnyxClient.ts"
+import { planSend, toInbound, toReceipt } from "./translate.ts"
+import { MessagePayload, type SendRequest, Webhook } from "./wire.ts"
+
+const decodeWebhook = decoder(Webhook)
+const decodeMessage = decoder(MessagePayload)
+
+/** What the webhook route needs, from the bridge's layers. */
+type Needs = AppConfig | Store | Effect.Effect.Context<ReturnType<typeof receiveInbound>>
+
+type Handled = Effect.Effect<PushOutcome | "ignored", InvalidPayload | StoreUnavailable, Needs>
+
+export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = Layer.scoped(
+  SmsProvider,
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const provider = config.provider as TelnyxSettings
+    const telnyx = yield* TelnyxClient
+    const key = publicKeyOf(Redacted.value(provider.publicKey))
+    const context = yield* Effect.context<Needs>()
+
+    /** The messages one after another, in order; a failure after some went out says so before it is answered. */
+    const sendAll = (messages: ReadonlyArray<SendRequest>) =>
+      Effect.gen(function*() {
+        const ids: Array<string> = []
+        for (const message of messages) {
+          const id = yield* telnyx.send(message).pipe(
+            Effect.tapError(() =>
+              ids.length === 0 ? Effect.void : Effect.logWarning("split message partly sent").pipe(
+                Effect.annotateLogs({ partsSent: ids.length, parts: messages.length, firstPartId: ids[0]! })
+              )
+            )
+          )
+          ids.push(id)
+        }
+        return { mId: ids[0]!, partIds: ids } satisfies Sent
+      })
+
+    const send = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
+      const plan = planSend(request, channel, provider)
+      if (plan._tag === "Mms") {
+        const viaMms = yield* Effect.either(sendAll([plan.message]))
+        if (viaMms._tag === "Right") return viaMms.right
+        if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
+        yield* Effect.logWarning("Telnyx refused the MMS; sending the picture as a link by SMS").pipe(
+          Effect.annotateLogs({ providerStatus: viaMms.left.providerStatus })
+        )
+        return yield* sendAll(plan.fallback)
+      }
+      return yield* sendAll(plan.messages)
+    })
+
+    /** One webhook, decoded: a contact's message, a status of ours, or an event the bridge has no use for. */
+    const handle = (body: unknown): Handled =>
+      Effect.gen(function*() {
+        const webhook = yield* decodeWebhook(body)
+        const { event_type: type, occurred_at: at } = webhook.data
+        if (type !== "message.received" && type !== "message.sent" && type !== "message.finalized") return "ignored" as const
+        const kind = type === "message.received" ? "inbound" : "receipt"
+        const payload = yield* decodeMessage(webhook.data.payload).pipe(
+          Effect.mapError((e) => new InvalidPayload({ message: `data.payload.${e.message}` }))
+        )
+        return kind === "inbound"
+          ? yield* receiveInbound(toInbound(payload, at), body)
+          : yield* receiveReceipt(toReceipt(type, payload, at, config.channels), body)
+      })
+
+    const webhook = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const headers = {
+        signature: request.headers["telnyx-signature-ed25519"],
+        timestamp: request.headers["telnyx-timestamp"]
+      }
+      // Nothing is read, parsed or stored before the signature holds.
+      const raw = yield* readIncomingBytes(NodeHttpServerRequest.toIncomingMessage(request), config.server.maxBodyBytes)
+      const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const problem = signatureProblem(key, headers, raw, now, provider.signatureToleranceSeconds)
+      if (problem) return yield* new Unauthorized({ message: problem })
+      yield* (yield* Store).ready()
+      const text = raw.toString("utf8")
+      const body = yield* parseJson(text).pipe(Effect.tapError(keepInvalid("inbound", { body: text })))
+      const kind = (body as { data?: { event_type?: unknown } })?.data?.event_type === "message.received" ? "inbound" : "receipt"
+      const outcome = yield* handle(body).pipe(Effect.tapError((e) => e._tag === "InvalidPayload" ? keepInvalid(kind, body)(e) : Effect.void))
+      return HttpServerResponse.unsafeJson({ ok: true, outcome })
+    }).pipe(Effect.provide(context))
+
+    return {
+      send,
+      routes: HttpRouter.empty.pipe(HttpRouter.post("/telnyx/webhook", webhook)),
+      reroute: (_kind, kept) =>
+        handle(kept).pipe(
+          Effect.map((outcome) => (outcome === "ignored" ? "skipped" : outcome)),
+          Effect.provide(context)
+        )
+    }
+  })
+).pipe(Layer.provide(TelnyxClient.Default))
