@@ -10,6 +10,7 @@ import { openSqliteStore, sqliteStore } from "../src/store/SqliteStore.ts"
 import type { DeadLetter } from "../src/store/Store.ts"
 import { type DurableBackoff, RetryPolicy } from "../src/services/RetryPolicy.ts"
 import { type ClickSendSimulator, startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
+import { startTelnyxSimulator, type TelnyxSimulator } from "../src/providers/telnyx/simulator.ts"
 import { startWebhookSimulator, type WebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import * as fs from "node:fs"
 import type { DatabaseSync } from "node:sqlite"
@@ -22,7 +23,8 @@ export const secrets = {
   apiKey: "CS-API-KEY-5f1d2c3b4a",
   pushSecret: "push-secret-9a8b7c6d5e4f",
   tokenA: "aaaxczsadzxcasdacxzcasdaaaxczsadzxcasdacxzcasd",
-  tokenB: "bbbtokenforthesecondchannel0123456789"
+  tokenB: "bbbtokenforthesecondchannel0123456789",
+  telnyxKey: "KEY-telnyx-0123456789abcdef"
 }
 
 export const fastRetry = (delivery: Partial<DurableBackoff> = {}) =>
@@ -37,6 +39,7 @@ export const fastRetry = (delivery: Partial<DurableBackoff> = {}) =>
 export interface Harness {
   readonly url: string
   readonly clicksend: ClickSendSimulator
+  readonly telnyx: TelnyxSimulator
   readonly webhook: WebhookSimulator
   readonly storePath: string
   readonly config: ChannelConfig
@@ -49,6 +52,9 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
+  /** The provider the bridge is configured with (its simulator runs either way). */
+  readonly use?: "clicksend" | "telnyx"
+  readonly telnyxRefuse?: Record<string, { readonly code: string; readonly title: string; readonly detail?: string }>
   readonly twoChannels?: boolean
   /** The second channel's own webhook URL (channels[].webhookUrl), with twoChannels. */
   readonly salesWebhookUrl?: string
@@ -73,6 +79,10 @@ export const harness = (options: HarnessOptions = {}) =>
       Effect.promise(() =>
         startClickSendSimulator({ username: secrets.username, apiKey: secrets.apiKey, refuse: options.refuse ?? {} })
       ),
+      (s) => Effect.promise(s.close)
+    )
+    const telnyx = yield* Effect.acquireRelease(
+      Effect.promise(() => startTelnyxSimulator({ apiKey: secrets.telnyxKey, refuse: options.telnyxRefuse ?? {} })),
       (s) => Effect.promise(s.close)
     )
     const webhook = yield* Effect.acquireRelease(
@@ -100,15 +110,17 @@ export const harness = (options: HarnessOptions = {}) =>
         webhookUrl: `${webhook.url}/custom/channel/webhook/`,
         ...options.platform
       },
-      provider: {
-        plugin: "clicksend",
-        baseUrl: clicksend.baseUrl,
-        username: "${CS_USER}",
-        apiKey: "${CS_KEY}",
-        pushSecret: "${PUSH_SECRET}",
-        timeoutMs: 1000,
-        ...options.provider
-      },
+      provider: options.use === "telnyx"
+        ? { plugin: "telnyx", baseUrl: telnyx.baseUrl, apiKey: "${TELNYX_KEY}", publicKey: telnyx.publicKey, timeoutMs: 1000, ...options.provider }
+        : {
+          plugin: "clicksend",
+          baseUrl: clicksend.baseUrl,
+          username: "${CS_USER}",
+          apiKey: "${CS_KEY}",
+          pushSecret: "${PUSH_SECRET}",
+          timeoutMs: 1000,
+          ...options.provider
+        },
       channels,
       store: { path: options.storePath ?? path.join(dir, "channel.db") },
       ...(options.delivery ? { delivery: options.delivery } : {}),
@@ -119,7 +131,8 @@ export const harness = (options: HarnessOptions = {}) =>
       CS_KEY: secrets.apiKey,
       PUSH_SECRET: secrets.pushSecret,
       TOKEN_A: secrets.tokenA,
-      TOKEN_B: secrets.tokenB
+      TOKEN_B: secrets.tokenB,
+      TELNYX_KEY: secrets.telnyxKey
     }
     const config = yield* parseConfig("test.json", JSON.stringify(file), env)
     const logs: Array<string> = []
@@ -158,7 +171,8 @@ export const harness = (options: HarnessOptions = {}) =>
       await waitWhile(() => webhook.payloads().length < count)
       return webhook.payloads()
     }
-    return { url, clicksend, webhook, storePath: config.store.path, config, deadLetters, delivered, logs, post, send } satisfies Harness
+    telnyx.setWebhookUrl(`${url}/telnyx/webhook`)
+    return { url, clicksend, telnyx, webhook, storePath: config.store.path, config, deadLetters, delivered, logs, post, send } satisfies Harness
   })
 
 /**
