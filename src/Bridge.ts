@@ -13,9 +13,7 @@ import { Metrics } from "./services/Metrics.ts"
 import { RateLimits } from "./services/RateLimits.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
-import { platforms, providers, webhookUrlOf } from "./registry.ts"
-import { SqliteStoreLive } from "./store/SqliteStore.ts"
-import { StoreLockLive } from "./store/storeLock.ts"
+import { platforms, providers, stores, webhookUrlOf } from "./registry.ts"
 
 /** What the services stand on; tests give it another RetryPolicy (a faster one). */
 export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppConfig> = RetryPolicy.Default) =>
@@ -27,7 +25,7 @@ export const Infrastructure = infrastructure()
  * The configured provider and platform (from the registry), the delivery workers and the services, on the store:
  * everything but the HTTP server (the command line uses it too).
  */
-export const Core = (config: ChannelConfig, infrastructure = Infrastructure, store = SqliteStoreLive) =>
+export const Core = (config: ChannelConfig, infrastructure = Infrastructure, store = stores[config.store.plugin].layer) =>
   Layer.mergeAll(providers[config.provider.plugin].layer, TokenCheck.Default).pipe(
     Layer.provideMerge(Deliveries.Default),
     Layer.provideMerge(platforms[config.platform.plugin].layer),
@@ -100,7 +98,7 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
  * that arrive meanwhile wait for the handlers. Shutdown runs in reverse: the server stops accepting and finishes
  * its requests, the workers let their current attempts end, the store closes, the lock goes.
  */
-export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, store = SqliteStoreLive) => {
+export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, store = stores[config.store.plugin].layer) => {
   let server: Server | undefined
   return serveAndDrain(() => server!, drainMs(config)).pipe(
     Layer.provide(Core(config, infrastructure, store)),
@@ -109,7 +107,7 @@ export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, s
       host: config.server.host,
       port: config.server.port
     })),
-    Layer.provide(StoreLockLive),
+    Layer.provide(stores[config.store.plugin].lock),
     Layer.provide(Layer.succeed(AppConfig, config))
   )
 }

@@ -1,5 +1,5 @@
 // The plugins this build knows. Adding a provider is a folder under src/providers/ and a line in `providers`;
-// adding a platform, a folder under src/platforms/ and a line in `platforms`.
+// adding a platform, a folder under src/platforms/ and a line in `platforms`; a store, src/stores/ and `stores`.
 import { Schema } from "effect"
 import { ClickSendProvider } from "./providers/clicksend/ClickSendProvider.ts"
 import { startDemo as clicksendDemo } from "./providers/clicksend/demo.ts"
@@ -9,6 +9,9 @@ import { TelnyxProvider } from "./providers/telnyx/TelnyxProvider.ts"
 import { TelnyxSettings } from "./providers/telnyx/settings.ts"
 import type { Channel } from "./config/ChannelConfig.ts"
 import { RespondIoPlatform } from "./platforms/respondio/RespondIoPlatform.ts"
+import { SqliteStoreLive } from "./stores/sqlite/SqliteStore.ts"
+import * as sqlite from "./stores/sqlite/settings.ts"
+import { StoreLockLive } from "./stores/sqlite/storeLock.ts"
 import * as respondIo from "./platforms/respondio/settings.ts"
 import { startDemoWebhook } from "./platforms/respondio/simulator.ts"
 
@@ -56,3 +59,11 @@ export const providerSettings = Schema.Union(...Object.values(providers).map((p)
 
 /** Each provider's demo: its simulator and how a customer's text reaches the bridge through it. */
 export const demos = Object.fromEntries(Object.entries(providers).map(([name, p]) => [name, p.demo]))
+
+export const stores = {
+  /** One process owns the file: the lock beside it says so before anything else touches it. */
+  sqlite: { settings: sqlite.SqliteSettings, layer: SqliteStoreLive, lock: StoreLockLive }
+} as const
+
+export const storeSettings = Schema.Union(...Object.values(stores).map((s) => s.settings))
+export const defaultStore = sqlite.defaultSettings

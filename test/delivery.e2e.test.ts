@@ -5,7 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
-import { openSqliteStore } from "../src/store/SqliteStore.ts"
+import { openSqliteStore } from "../src/stores/sqlite/SqliteStore.ts"
 import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 
 const promise = Effect.promise

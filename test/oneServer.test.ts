@@ -8,7 +8,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
-import { openSqliteStore } from "../src/store/SqliteStore.ts"
+import { openSqliteStore } from "../src/stores/sqlite/SqliteStore.ts"
 import { freePort, waitWhile } from "./harness.ts"
 import { startProcess } from "./serverProcess.ts"
 

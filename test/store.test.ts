@@ -5,8 +5,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { openSqliteStore } from "../src/store/SqliteStore.ts"
-import { type FoldedStatus, type NewEvent, type PartStatus, StoreUnavailable } from "../src/store/Store.ts"
+import { openSqliteStore } from "../src/stores/sqlite/SqliteStore.ts"
+import { type FoldedStatus, type NewEvent, type PartStatus, StoreUnavailable } from "../src/stores/Store.ts"
 
 const event = (mId: string, contactId: string): NewEvent => ({
   channelId: "C",

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { openSqliteStore } from "../src/store/SqliteStore.ts"
+import { openSqliteStore } from "../src/stores/sqlite/SqliteStore.ts"
 import { form, harness, pushUrl } from "./harness.ts"
 
 const fixture = path.join(import.meta.dirname, "fixtures", "store-0.1.0.db")

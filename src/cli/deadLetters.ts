@@ -8,8 +8,7 @@ import * as registry from "../registry.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RetryPolicy } from "../services/RetryPolicy.ts"
-import { SqliteStoreLive } from "../store/SqliteStore.ts"
-import { type DeadLetter, Store } from "../store/Store.ts"
+import { type DeadLetter, Store } from "../stores/Store.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
 const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false) }))
@@ -18,7 +17,7 @@ const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect
 export const cliLayer = (config: ChannelConfig) =>
   registry.providers[config.provider.plugin].layer.pipe(
     Layer.provideMerge(Layer.mergeAll(NoWorkers, RetryPolicy.Default, RateLimits.Default).pipe(Layer.provideMerge(Metrics.Default))),
-    Layer.provideMerge(SqliteStoreLive)
+    Layer.provideMerge(registry.stores[config.store.plugin].layer)
   )
 
 const describe = (letter: DeadLetter, channelName: (id: string | undefined) => string) => {

@@ -1,7 +1,7 @@
 // The one Schema of channel.config.json: it decodes the file and generates its JSON Schema.
 import { Redacted, Schema } from "effect"
 import { Bool, E164, Int, optionalUrl, PositiveInt, Secret, withDefault } from "./fields.ts"
-import { defaultPlatform, platformProblem, platformSettings, providerSettings } from "../registry.ts"
+import { defaultPlatform, defaultStore, platformProblem, platformSettings, providerSettings, storeSettings } from "../registry.ts"
 
 
 export const ServerSettings = Schema.Struct({
@@ -73,12 +73,6 @@ export const DeliverySettings = Schema.Struct({
   retry: withDefault(DeliveryRetrySettings, { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 })
 })
 
-export const StoreSettings = Schema.Struct({
-  path: withDefault(Schema.String, "./data/channel.db").annotations({
-    description: "The SQLite file of the outbox; its folder is created on start"
-  })
-})
-
 export const QuickReplySettings = Schema.Struct({
   mapNumbers: withDefault(Bool, true).annotations({
     description: "A reply of just an option's number carries that option's text, within 24 hours of the quick reply"
@@ -114,7 +108,7 @@ export const ChannelConfig = Schema.Struct({
     rateLimitPerSecond: 20,
     retry: { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 }
   }),
-  store: withDefault(StoreSettings, { path: "./data/channel.db" }),
+  store: withDefault(storeSettings, defaultStore),
   quickReplies: withDefault(QuickReplySettings, { mapNumbers: true })
 }).pipe(
   Schema.filter((c) =>

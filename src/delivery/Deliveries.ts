@@ -8,7 +8,7 @@ import { RateLimits } from "../services/RateLimits.ts"
 import { Platform } from "../platforms/Platform.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
-import { Store, type OutboxEvent, type StoreUnavailable } from "../store/Store.ts"
+import { Store, type OutboxEvent, type StoreUnavailable } from "../stores/Store.ts"
 
 /** How often an idle worker looks at the store anyway (events replayed from the command line, say). */
 const idlePollMs = 500

@@ -9,7 +9,7 @@ import type { InvalidPayload } from "../domain/errors.ts"
 import type { InboundMessage, Receipt, ReceiptRoute } from "../domain/messages.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { steadyMillis } from "../steadyClock.ts"
-import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../store/Store.ts"
+import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../stores/Store.ts"
 import { inboundText } from "../translate/quickReplies.ts"
 
 export type PushOutcome = "accepted" | "duplicate" | "held" | "skipped" | "dead-lettered"

@@ -5,7 +5,7 @@ import { AppConfig } from "../config/AppConfig.ts"
 import type { Channel } from "../config/ChannelConfig.ts"
 import type { Outgoing, Sent } from "../domain/messages.ts"
 import { SmsProvider } from "../providers/SmsProvider.ts"
-import { Store } from "../store/Store.ts"
+import { Store } from "../stores/Store.ts"
 import { committed, statusEvent } from "./receivePushes.ts"
 
 /**

@@ -12,7 +12,7 @@ import type {
   UpstreamUnavailable
 } from "../domain/errors.ts"
 import { Metrics } from "../services/Metrics.ts"
-import type { StoreUnavailable } from "../store/Store.ts"
+import type { StoreUnavailable } from "../stores/Store.ts"
 
 export type Refusal =
   | Unauthorized

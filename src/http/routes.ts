@@ -7,7 +7,7 @@ import { Metrics } from "../services/Metrics.ts"
 import { SmsProvider } from "../providers/SmsProvider.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
-import { type ChannelDepth, Store } from "../store/Store.ts"
+import { type ChannelDepth, Store } from "../stores/Store.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
 
 export const errorResponse = (status: number, message: string) => {

@@ -19,7 +19,7 @@ import type { Deliveries } from "../delivery/Deliveries.ts"
 import type { Metrics } from "../services/Metrics.ts"
 import type { RateLimits } from "../services/RateLimits.ts"
 import type { RetryPolicy } from "../services/RetryPolicy.ts"
-import type { Store, StoreUnavailable } from "../store/Store.ts"
+import type { Store, StoreUnavailable } from "../stores/Store.ts"
 
 export type SendFailure = ProviderRefused | UpstreamError | UpstreamUnavailable | UpstreamTimeout
 

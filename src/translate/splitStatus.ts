@@ -1,5 +1,5 @@
 // One status for a text that went as several messages: failed as soon as a part failed, delivered when all were.
-import type { PartStatus } from "../store/Store.ts"
+import type { PartStatus } from "../stores/Store.ts"
 
 export const foldStatus = (parts: ReadonlyArray<PartStatus | undefined>): PartStatus | undefined => {
   if (parts.includes("failed")) return "failed"

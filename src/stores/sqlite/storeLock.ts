@@ -4,7 +4,7 @@ import { Data, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { AppConfig } from "../config/AppConfig.ts"
+import { AppConfig } from "../../config/AppConfig.ts"
 
 /** Another server holds the store: this one must not start, nor change anything in it. */
 export class StoreInUse extends Data.TaggedError("StoreInUse")<{ readonly message: string }> {}
@@ -47,6 +47,6 @@ export const lockStore = (file: string) =>
   )
 
 /** The lock for the life of the layer (nothing for an in-memory store). */
-export const StoreLockLive = Layer.scopedDiscard(
+export const StoreLockLive: Layer.Layer<never, StoreInUse, AppConfig> = Layer.scopedDiscard(
   Effect.flatMap(AppConfig, ({ store }) => store.path === ":memory:" ? Effect.void : lockStore(store.path))
 )

@@ -3,12 +3,12 @@ import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
-import { AppConfig } from "../config/AppConfig.ts"
-import type { ChannelEvent } from "../domain/events.ts"
+import { AppConfig } from "../../config/AppConfig.ts"
+import type { ChannelEvent } from "../../domain/events.ts"
 import { migrations } from "./migrations.ts"
-import { longestDelayMs, retryAfterCapMs } from "../services/RetryPolicy.ts"
-import { steadyMillis } from "../steadyClock.ts"
-import { foldStatus } from "../translate/splitStatus.ts"
+import { longestDelayMs, retryAfterCapMs } from "../../services/RetryPolicy.ts"
+import { steadyMillis } from "../../steadyClock.ts"
+import { foldStatus } from "../../translate/splitStatus.ts"
 import {
   type ChannelDepth,
   type DeadLetter,
@@ -20,7 +20,7 @@ import {
   Store,
   type StoreShape,
   StoreUnavailable
-} from "./Store.ts"
+} from "../Store.ts"
 
 type Row = Record<string, SQLInputValue>
 
@@ -384,7 +384,7 @@ export const openSqliteStore = (
 }
 
 /** The store at `store.path`, open for the life of the layer (`connect`: a test keeps the connection). */
-export const sqliteStore = (connect?: SqliteStoreOptions["connect"]) =>
+export const sqliteStore = (connect?: SqliteStoreOptions["connect"]): Layer.Layer<Store, never, AppConfig> =>
   Layer.scoped(
     Store,
     Effect.gen(function*() {
@@ -402,4 +402,4 @@ export const sqliteStore = (connect?: SqliteStoreOptions["connect"]) =>
     })
   )
 
-export const SqliteStoreLive = sqliteStore()
+export const SqliteStoreLive: Layer.Layer<Store, never, AppConfig> = sqliteStore()
