@@ -41,7 +41,7 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
     webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config, c)).origin))].join(","),
     provider: `${config.provider.plugin} ${new URL(config.provider.baseUrl).origin}`,
     channels: config.channels.map((c) => c.name).join(","),
-    store: config.store.path
+    store: `${config.store.plugin} ${config.store.path}`
   }))
   for (const warning of configWarnings(config)) yield* Effect.logWarning(warning)
 }))

@@ -5,7 +5,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import { cli, UsageError } from "./cli/Cli.ts"
 import { ConfigError } from "./config/loadConfig.ts"
-import { StoreInUse } from "./stores/sqlite/storeLock.ts"
+import { StoreInUse } from "./stores/Store.ts"
 
 /** EX_USAGE from sysexits.h. */
 const usageExitCode = 64

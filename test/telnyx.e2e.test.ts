@@ -67,6 +67,42 @@ describe("Telnyx: sending", () => {
     }))
 })
 
+describe("Telnyx: split texts", () => {
+  const words = Array.from({ length: 250 }, (_, i) => `word${i}`).join(" ") // two messages
+  const outbound = (id: string, status: string, errors: Array<unknown> = []) => ({
+    id,
+    direction: "outbound",
+    from: { phone_number: ours },
+    to: [{ phone_number: contact, status }],
+    errors
+  })
+
+  it.scopedLive("the statuses of a text sent as several messages fold into one, for the first's id only", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ use: "telnyx" })
+      const { json } = yield* promise(() => h.send({ type: "text", text: words }))
+      const [first, second] = h.telnyx.sent()
+      expect(json.mId).toBe(first!.id)
+      yield* promise(() => h.telnyx.webhook("message.finalized", outbound(second!.id, "delivered")))
+      yield* promise(() => h.telnyx.webhook("message.finalized", outbound(first!.id, "delivered")))
+      const delivered = yield* promise(() => h.delivered(2))
+      expect(delivered.map((p) => [p.events[0].mId, p.events[0].type === "message_status" && p.events[0].status.value])).toEqual([
+        [first!.id, "sent"],
+        [first!.id, "delivered"]
+      ])
+    }))
+
+  it.scopedLive("a part that cannot be sent after others went out is a 504, not a 503: the text is not sent again", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ use: "telnyx" })
+      h.telnyx.script({ status: 200, body: { data: { id: "PART-1" } } }, ...Array.from({ length: 50 }, () => ({ status: 503, body: "down" })))
+      const answer = yield* promise(() => h.send({ type: "text", text: words }))
+      expect(answer.status).toBe(504)
+      expect(answer.json.error.message).toMatch(/^part 2 of 2 was not sent \(Telnyx could not be reached: HTTP 503\); the parts before it were, so it was not sent again$/)
+      expect(h.logs.some((l) => l.includes("split message partly sent"))).toBe(true)
+    }))
+})
+
 describe("Telnyx: its webhook", () => {
   it.scopedLive("message.received: the text and each media item reach the platform as messages of their own", () =>
     Effect.gen(function*() {
@@ -120,6 +156,8 @@ describe("Telnyx: its webhook", () => {
       expect(stale).toEqual({ status: 401, json: { error: { message: "telnyx-timestamp is more than 300 s from now" } } })
       expect(unsigned).toEqual({ status: 401, json: { error: { message: "telnyx-signature-ed25519 and telnyx-timestamp are required" } } })
       expect(yield* promise(() => h.deadLetters())).toEqual([])
+      const ready = yield* promise(() => fetch(`${h.url}/readyz`).then((r) => r.json() as Promise<any>))
+      expect(ready.channels.main).toEqual({ outbox: 0, deadLetters: 0 })
       expect(h.webhook.requests).toHaveLength(0)
     }))
 

@@ -27,6 +27,11 @@ export interface Outgoing {
 export interface Sent {
   readonly mId: string
   readonly partIds: ReadonlyArray<string>
+  /**
+   * The provider's receipts do not say which part they are about (Telnyx): the parts are recorded for every
+   * message, one part too, so that every receipt finds its mId. Otherwise only split texts' parts are.
+   */
+  readonly recordParts?: boolean
 }
 
 /** A message a contact sent, as a provider decoded it from its push or webhook. */

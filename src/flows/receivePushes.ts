@@ -23,10 +23,11 @@ const countPush = (kind: PushKind, channel: string, outcome: string) =>
   Effect.map(Metrics, (m) => m.messages.inc({ direction: kind === "inbound" ? "in" : "receipt", channel, outcome }))
 
 /** An invalid push is refused (400) and also kept as it came, since whether the provider pushes it again is not sure. */
-export const keepInvalid = (kind: PushKind, kept: unknown) => (error: InvalidPayload) =>
+export const keepInvalid = (kind: PushKind, kept: unknown, identity: unknown = kept) => (error: InvalidPayload) =>
   Effect.gen(function*() {
     yield* countPush(kind, "", "invalid")
-    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(kept)}`, kept, error.message)
+    // `identity`: what makes two deliveries of one push the same (by default, all of it), so it is kept once.
+    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(identity)}`, kept, error.message)
     yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound message" : "delivery receipt"}; kept as a dead letter`).pipe(
       Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: "invalid", reason: error.message })
     )
@@ -139,7 +140,7 @@ export const receiveReceipt = (receipt: Receipt, kept: unknown) =>
     const route = receipt.route
     const channel = route ? channels.find((c) => c.channelId === route.channelId) : undefined
     if (!route || !channel) {
-      const reason = receipt.unroutable ?? "it names a channel that is not configured"
+      const reason = route ? "custom_string names a channel that is not configured" : receipt.unroutable ?? "it names no channel of this bridge"
       yield* countPush("receipt", "", "dead-lettered")
       yield* store.keepUnroutable("unroutable-receipt", `unroutable:receipt:${receipt.partId}:${receipt.variant}`, kept, reason)
       yield* Effect.logWarning("delivery receipt fits no channel; kept as a dead letter").pipe(

@@ -15,7 +15,7 @@ import { committed, statusEvent } from "./receivePushes.ts"
 const remember = (request: Outgoing, channel: Channel, sent: Sent) =>
   Effect.gen(function*() {
     const store = yield* Store
-    if (sent.partIds.length > 1) {
+    if (sent.partIds.length > 1 || sent.recordParts) {
       // Receipts of later parts that came before this answer are folded in now.
       const route = { channelId: channel.channelId, contactId: request.contactId }
       const outcome = yield* store.recordParts(sent.mId, sent.partIds, statusEvent(route, yield* Clock.currentTimeMillis))

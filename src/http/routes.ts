@@ -16,10 +16,13 @@ export const errorResponse = (status: number, message: string) => {
 }
 
 /** A refusal's answer, for the route the request came to (a push the store could not commit is a 503, so the provider sends it again). */
-const refused = (error: Refusal) =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    Effect.map(refuse(new URL(request.url, "http://bridge").pathname, error), ({ body, headers, status }) =>
-      HttpServerResponse.unsafeJson(body, { status, headers })))
+const refusedOn = (routes: ReadonlySet<string>) => (error: Refusal) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    // Labelled by the route's own path: variants a stranger makes up (`/x;1`, `/x/`) would each add a series.
+    const path = new URL(request.url, "http://bridge").pathname
+    return Effect.map(refuse(routes.has(path) ? path : "other", error), ({ body, headers, status }) =>
+      HttpServerResponse.unsafeJson(body, { status, headers }))
+  })
 
 /**
  * Ready when the store can write and every channel's worker runs; says how much waits and how much is dead, and what
@@ -77,19 +80,23 @@ const operations = HttpRouter.empty.pipe(
  * The app, built once: the provider's routes and the operator's; known errors become their status, an unknown
  * route 404, a defect 500 with no detail leaked.
  */
-export const makeApp = Effect.map(SmsProvider, (provider) => HttpRouter.concat(operations, provider.routes).pipe(
-  Effect.catchTags({
-    Unauthorized: refused,
-    InvalidPayload: refused,
-    PayloadTooLarge: refused,
-    StoreUnavailable: refused,
-    RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
-  }),
-  Effect.catchAllCause((cause) =>
-    Cause.isInterruptedOnly(cause)
-      ? Effect.failCause(cause)
-      : Effect.logError("request failed unexpectedly", cause).pipe(
-        Effect.as(errorResponse(500, "internal error"))
-      )
+export const makeApp = Effect.map(SmsProvider, (provider) => {
+  const router = HttpRouter.concat(operations, provider.routes)
+  const refused = refusedOn(new Set([...router.routes].map((route) => route.path)))
+  return router.pipe(
+    Effect.catchTags({
+      Unauthorized: refused,
+      InvalidPayload: refused,
+      PayloadTooLarge: refused,
+      StoreUnavailable: refused,
+      RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
+    }),
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.logError("request failed unexpectedly", cause).pipe(
+          Effect.as(errorResponse(500, "internal error"))
+        )
+    )
   )
-))
+})

@@ -13,6 +13,9 @@ export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{ rea
   }
 }
 
+/** Another server owns the store: one store, one server (several replicas need a store made for them). */
+export class StoreInUse extends Data.TaggedError("StoreInUse")<{ readonly message: string }> {}
+
 /** A write: committed when it succeeds, and nothing of it kept when it fails with StoreUnavailable. */
 type Write<A> = Effect.Effect<A, StoreUnavailable>
 

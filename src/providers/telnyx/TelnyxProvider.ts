@@ -5,7 +5,7 @@ import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Clock, Effect, Layer, Redacted } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Channel } from "../../config/ChannelConfig.ts"
-import { InvalidPayload, Unauthorized } from "../../domain/errors.ts"
+import { InvalidPayload, Unauthorized, UpstreamTimeout } from "../../domain/errors.ts"
 import type { Outgoing, Sent } from "../../domain/messages.ts"
 import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
 import { parseJson, readIncomingBytes } from "../../http/readBody.ts"
@@ -35,21 +35,29 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
     const key = publicKeyOf(Redacted.value(provider.publicKey))
     const context = yield* Effect.context<Needs>()
 
-    /** The messages one after another, in order; a failure after some went out says so before it is answered. */
+    /**
+     * The messages one after another, in order. A failure after some went out says so, and is never a 503: the
+     * platform would send the whole text again, the parts that went out included.
+     */
     const sendAll = (messages: ReadonlyArray<SendRequest>) =>
       Effect.gen(function*() {
         const ids: Array<string> = []
         for (const message of messages) {
           const id = yield* telnyx.send(message).pipe(
-            Effect.tapError(() =>
-              ids.length === 0 ? Effect.void : Effect.logWarning("split message partly sent").pipe(
-                Effect.annotateLogs({ partsSent: ids.length, parts: messages.length, firstPartId: ids[0]! })
+            Effect.catchAll((error) => {
+              if (ids.length === 0) return Effect.fail(error)
+              const partly = `part ${ids.length + 1} of ${messages.length} was not sent (${error.message}); the parts before it were`
+              return Effect.logWarning("split message partly sent").pipe(
+                Effect.annotateLogs({ partsSent: ids.length, parts: messages.length, firstPartId: ids[0]! }),
+                Effect.zipRight(Effect.fail(
+                  error._tag === "UpstreamUnavailable" ? new UpstreamTimeout({ message: `${partly}, so it was not sent again` }) : error
+                ))
               )
-            )
+            })
           )
           ids.push(id)
         }
-        return { mId: ids[0]!, partIds: ids } satisfies Sent
+        return { mId: ids[0]!, partIds: ids, recordParts: true } satisfies Sent
       })
 
     const send = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
@@ -95,8 +103,11 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
       yield* (yield* Store).ready()
       const text = raw.toString("utf8")
       const body = yield* parseJson(text).pipe(Effect.tapError(keepInvalid("inbound", { body: text })))
-      const kind = (body as { data?: { event_type?: unknown } })?.data?.event_type === "message.received" ? "inbound" : "receipt"
-      const outcome = yield* handle(body).pipe(Effect.tapError((e) => e._tag === "InvalidPayload" ? keepInvalid(kind, body)(e) : Effect.void))
+      const data = (body as { data?: { event_type?: unknown; id?: unknown } })?.data
+      const kind = data?.event_type === "message.received" ? "inbound" : "receipt"
+      // Telnyx sends a webhook again (meta.attempt changes): its event id makes the retries one dead letter.
+      const identity = typeof data?.id === "string" ? data.id : body
+      const outcome = yield* handle(body).pipe(Effect.tapError((e) => e._tag === "InvalidPayload" ? keepInvalid(kind, body, identity)(e) : Effect.void))
       return HttpServerResponse.unsafeJson({ ok: true, outcome })
     }).pipe(Effect.provide(context))
 
@@ -104,7 +115,10 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
       send,
       routes: HttpRouter.empty.pipe(HttpRouter.post("/telnyx/webhook", webhook)),
       reroute: (_kind, kept) =>
-        handle(kept).pipe(
+        // A webhook kept because it was not even JSON is kept as its text.
+        (typeof (kept as { body?: unknown })?.body === "string"
+          ? Effect.flatMap(parseJson((kept as { body: string }).body), handle)
+          : handle(kept)).pipe(
           Effect.map((outcome) => (outcome === "ignored" ? "skipped" : outcome)),
           Effect.provide(context)
         )

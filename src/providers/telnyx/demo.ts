@@ -5,6 +5,7 @@ import { startTelnyxSimulator } from "./simulator.ts"
 export const startDemo: StartDemo = async (say) => {
   const simulator = await startTelnyxSimulator({
     apiKey: "demo-telnyx-key",
+    receipts: true,
     receiptDelayMs: 300,
     onRequest: (r) => {
       if (r.path !== "/v2/messages") return

@@ -7,8 +7,10 @@ export interface TelnyxSimulatorOptions extends FakeOptions {
   readonly apiKey: string
   /** Refusals to answer for given recipients, e.g. { "+15550000000": { code: "40300", title: "Blocked due to STOP message" } }. */
   readonly refuse?: Readonly<Record<string, { readonly code: string; readonly title: string; readonly detail?: string }>>
-  /** When set, each accepted message gets message.sent and message.finalized (delivered) posted here. */
+  /** Where its webhooks go. */
   readonly webhookUrl?: string
+  /** Each accepted message gets message.sent and message.finalized (delivered) posted to the webhook URL. */
+  readonly receipts?: boolean
   readonly receiptDelayMs?: number
 }
 
@@ -88,7 +90,7 @@ export const startTelnyxSimulator = async (options: TelnyxSimulatorOptions): Pro
     if (refusal) return errors(400, refusal.code, refusal.title, refusal.detail)
     const id = randomUUID()
     accepted.push({ id, ...m })
-    if (webhookUrl) {
+    if (webhookUrl && options.receipts) {
       setTimeout(() => {
         webhook("message.sent", outbound(id, m, "sent"))
           .then(() => webhook("message.finalized", outbound(id, m, "delivered")))

@@ -38,16 +38,21 @@ describe("Telnyx webhooks", () => {
     ["message.sent", { _tag: "Status", value: "sent" }],
     ["message.finalized.delivered", { _tag: "Status", value: "delivered" }],
     ["message.finalized.failed", { _tag: "Status", value: "failed", message: "Undeliverable: The message could not be delivered to the handset." }]
-  ])("%s -> %j, for the channel that sends from its from", (name, status) => {
+  ])("%s -> %j, for the channel that sends from its from; which part it was, the store knows", (name, status) => {
     const { at, payload, type } = webhook(name)
     const receipt = toReceipt(type, payload, at, channels)
     expect(receipt.status).toEqual(status)
-    expect(receipt).toMatchObject({ partId: "ac012cbf-5e09-46af-a69a-7c0e2d90993c", route: { channelId: "C", contactId: "+13125550002", part: 1, parts: 1 } })
+    expect(receipt).toMatchObject({ partId: "ac012cbf-5e09-46af-a69a-7c0e2d90993c", route: { channelId: "C", contactId: "+13125550002", part: 0, parts: 1 } })
   })
 
-  it("a receipt from a number no channel sends from cannot be routed, and says why", () => {
+  it("a receipt from a number no channel sends from cannot be routed (unless there is one channel), and says why", () => {
     const { at, payload, type } = webhook("message.sent")
-    expect(toReceipt(type, payload, at, [{ channelId: "X", from: "+15550009999", numbers: [] }])).toMatchObject({
+    const two = [{ channelId: "X", from: "+15550009999", numbers: [] }, { channelId: "Y", from: "ACME", numbers: [] }]
+    expect(toReceipt(type, payload, at, two.slice(0, 1)).route?.channelId).toBe("X")
+    // A sender name is compared whole: "ACME2" is not "ACME", although neither has digits.
+    expect(toReceipt(type, { ...payload, from: { phone_number: "ACME2" } }, at, two).route).toBeUndefined()
+    expect(toReceipt(type, { ...payload, from: { phone_number: "ACME" } }, at, two).route?.channelId).toBe("Y")
+    expect(toReceipt(type, payload, at, two)).toMatchObject({
       route: undefined,
       unroutable: "no channel sends from +13125550001"
     })

@@ -69,11 +69,16 @@ export const toInbound = (payload: MessagePayload, occurredAt: string | undefine
   }
 }
 
-const digits = (phone: string) => phone.replace(/[^0-9]/g, "")
+/** The same sender: phone numbers by their digits (however formatted), a sender name as it is. */
+const same = (a: string, b: string) => {
+  const phone = /^\+?[0-9\s().-]+$/
+  return phone.test(a) && phone.test(b) ? a.replace(/[^0-9]/g, "") === b.replace(/[^0-9]/g, "") : a === b
+}
 
-/** The channel that sends from `number`: its `from`, or one of its numbers. */
+/** The channel that sends from `number` (its `from`, or one of its numbers); else the only channel there is. */
 const channelSending = (channels: ReadonlyArray<Pick<Channel, "channelId" | "from" | "numbers">>, number: string) =>
-  channels.find((c) => (c.from !== undefined && digits(c.from) === digits(number)) || c.numbers.some((n) => digits(n) === digits(number)))
+  channels.find((c) => (c.from !== undefined && same(c.from, number)) || c.numbers.some((n) => same(n, number))) ??
+    (channels.length === 1 ? channels[0] : undefined)
 
 /** Telnyx's terminal and interim states, as the platform's statuses. */
 const statusOf = (eventType: string, state: string | undefined, errors: MessagePayload["errors"]): Receipt["status"] => {
@@ -94,8 +99,9 @@ const statusOf = (eventType: string, state: string | undefined, errors: MessageP
 }
 
 /**
- * message.sent and message.finalized of a message of ours: its id is the mId the platform has (or a later part's,
- * which the store knows once the parts are recorded), its channel the one that sends from its `from`.
+ * message.sent and message.finalized of a message of ours, for the channel that sends from its `from`. Telnyx does
+ * not say which part of a split text a message was: `part` 0 leaves it to the store, which knows every sent
+ * message's parts once they are recorded (and keeps a receipt that comes first until then).
  */
 export const toReceipt = (
   eventType: string,
@@ -107,7 +113,7 @@ export const toReceipt = (
   const to = payload.to[0]
   return {
     partId: payload.id,
-    route: channel && to ? { channelId: channel.channelId, contactId: to.phone_number, part: 1, parts: 1 } : undefined,
+    route: channel && to ? { channelId: channel.channelId, contactId: to.phone_number, part: 0, parts: 1 } : undefined,
     unroutable: `no channel sends from ${payload.from.phone_number}`,
     status: statusOf(eventType, to?.status, payload.errors),
     sentAtSeconds: seconds(payload.completed_at) ?? seconds(payload.sent_at) ?? seconds(occurredAt),

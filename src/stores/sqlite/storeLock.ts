@@ -1,13 +1,12 @@
 // One server per SQLite store: an exclusive lock on a file beside it, taken before anything else touches the store
 // and released by the operating system when the process ends however it ends (SIGKILL included).
-import { Data, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
+import { StoreInUse } from "../Store.ts"
 import { AppConfig } from "../../config/AppConfig.ts"
 
-/** Another server holds the store: this one must not start, nor change anything in it. */
-export class StoreInUse extends Data.TaggedError("StoreInUse")<{ readonly message: string }> {}
 
 /**
  * Holds `<store>.lock` in an exclusive SQLite transaction (a POSIX lock the kernel drops with the process) and writes
