@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
+import { startTelnyxSimulator } from "../src/providers/telnyx/simulator.ts"
 import { startProcess } from "./serverProcess.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")
@@ -13,14 +14,16 @@ const secret = "crash-test-push-secret-0123"
 
 const startServer = (configFile: string) => startProcess(process.execPath, [main, "--config", configFile])
 
-/** A configuration in a fresh folder (store included) whose webhook is `webhookUrl`; ClickSend is not used. */
-const configFor = (webhookUrl: string, extra: Record<string, unknown> = {}) => {
+const clicksend = { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret }
+
+/** A configuration in a fresh folder (store included) whose webhook is `webhookUrl`; the provider's API is not used. */
+const configFor = (webhookUrl: string, extra: Record<string, unknown> = {}, provider: Record<string, unknown> = clicksend) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-crash-"))
   const file = path.join(dir, "channel.config.json")
   fs.writeFileSync(file, JSON.stringify({
     server: { host: "127.0.0.1", port: 0 },
     platform: { plugin: "respond.io", webhookUrl: `${webhookUrl}/hook` },
-    provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+    provider,
     channels: [{ name: "main", channelId: "crash", apiToken: token, numbers: ["+61411111111"] }],
     store: { path: path.join(dir, "channel.db") },
     ...extra
@@ -28,12 +31,52 @@ const configFor = (webhookUrl: string, extra: Record<string, unknown> = {}) => {
   return file
 }
 
-describe("crash", () => {
+/** How each provider delivers a contact's message (its text is its id) to the bridge at `url`; true once answered 200. */
+interface CrashProvider {
+  readonly name: string
+  readonly start: () => Promise<{
+    readonly settings: Record<string, unknown>
+    readonly push: (url: string, id: string, from: string) => Promise<boolean>
+    readonly close: () => Promise<void>
+  }>
+}
+
+const providers: ReadonlyArray<CrashProvider> = [
+  {
+    name: "clicksend",
+    start: async () => ({
+      settings: clicksend,
+      push: (url, id, from) =>
+        fetch(`${url}/clicksend/push_message?secret=${secret}`, {
+          method: "POST",
+          body: new URLSearchParams({ message_id: id, from, to: "+61411111111", body: id, timestamp: "1775012927" })
+        }).then((r) => r.status === 200, () => false),
+      close: async () => undefined
+    })
+  },
+  {
+    name: "telnyx",
+    start: async () => {
+      const telnyx = await startTelnyxSimulator({ apiKey: "k" })
+      return {
+        settings: { plugin: "telnyx", baseUrl: "http://127.0.0.1:1/v2", apiKey: "k", publicKey: telnyx.publicKey },
+        push: (url, id, from) => {
+          telnyx.setWebhookUrl(`${url}/telnyx/webhook`)
+          return telnyx.webhook("message.received", { ...telnyx.inbound(from, "+61411111111", id), id }).then((r) => r.status === 200, () => false)
+        },
+        close: telnyx.close
+      }
+    }
+  }
+]
+
+describe.each(providers)("crash: $name", (provider) => {
   it("pushes answered 200 before a SIGKILL are delivered after the restart", async () => {
     // A slow webhook, so that a backlog is waiting in the outbox when the process dies.
     const webhook = await startWebhookSimulator([token])
     webhook.script(...Array(40).fill({ status: 200, body: "OK", delayMs: 50 }))
-    const configFile = configFor(webhook.url, { delivery: { rateLimitPerSecond: 30 } })
+    const simulated = await provider.start()
+    const configFile = configFor(webhook.url, { delivery: { rateLimitPerSecond: 30 } }, simulated.settings)
     const first = startServer(configFile)
     const answered: Array<string> = []
     try {
@@ -44,11 +87,7 @@ describe("crash", () => {
         while (sent < pushes.length) {
           const id = pushes[sent++]!
           if (answered.length === 60) first.child.kill("SIGKILL")
-          const ok = await fetch(`${url}/clicksend/push_message?secret=${secret}`, {
-            method: "POST",
-            body: new URLSearchParams({ message_id: id, from: `+6010000${String(sent % 7).padStart(4, "0")}`, to: "+61411111111", body: id, timestamp: "1775012927" })
-          }).then((r) => r.status === 200, () => false)
-          if (ok) answered.push(id)
+          if (await simulated.push(url, id, `+6010000${String(sent % 7).padStart(4, "0")}`)) answered.push(id)
         }
       }
       await Promise.all(Array.from({ length: 8 }, sender))
@@ -77,9 +116,12 @@ describe("crash", () => {
     } finally {
       first.child.kill("SIGKILL")
       await webhook.close()
+      await simulated.close()
     }
   }, 90_000)
+})
 
+describe("crash", () => {
   it("SIGTERM with a delivery in flight: a push during shutdown is answered or refused, never left hanging; exit 0", async () => {
     const webhook = await startWebhookSimulator([token])
     webhook.script({ status: 200, body: "OK", delayMs: 2000 })

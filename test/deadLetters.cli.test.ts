@@ -31,9 +31,10 @@ describe("dead-letters", () => {
       yield* Effect.promise(() => waitWhile(async () => (await h.deadLetters()).length < 2))
 
       const configFile = path.join(path.dirname(h.storePath), "cli.json")
-      const config = (numbers: Array<string>) =>
+      const clicksend = { plugin: "clicksend", username: "u", apiKey: "k", pushSecret: secrets.pushSecret }
+      const config = (numbers: Array<string>, provider: object = clicksend) =>
         fs.writeFileSync(configFile, JSON.stringify({
-          provider: { plugin: "clicksend", username: "u", apiKey: "k", pushSecret: secrets.pushSecret },
+          provider,
           channels: [
             { name: "main", channelId: "gfd8g7fd89dgfd", apiToken: secrets.tokenA, numbers },
             { name: "sales", channelId: "sales-channel", apiToken: secrets.tokenB, numbers: ["+61422222222"] }
@@ -58,6 +59,10 @@ describe("dead-letters", () => {
 
       const still = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
       expect(still.stdout).toMatch(/: still fits no channel\n$/)
+      // After a switch of provider, a push ClickSend delivered is not read as Telnyx's: it is left as it is.
+      config(["+61411111111", "+61499999999"], { plugin: "telnyx", apiKey: "k", publicKey: Buffer.alloc(32, 9).toString("base64") })
+      const switched = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
+      expect(switched.stdout).toMatch(/: received by clicksend, not by the configured provider \(telnyx\); left as it is\n$/)
       config(["+61411111111", "+61499999999"])
       const routed = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
       expect(routed.stdout).toMatch(/: routed \(accepted\)\n$/)

@@ -46,6 +46,7 @@ export const listDeadLetters = Effect.gen(function*() {
 export const replayDeadLetters = (which: number | "all") =>
   Effect.gen(function*() {
     const store = yield* Store
+    const config = yield* AppConfig
     const letters = (yield* store.deadLetters()).filter((l) => which === "all" || l.id === which)
     if (letters.length === 0) {
       if (which === "all") yield* Console.log("no dead letters")
@@ -56,6 +57,11 @@ export const replayDeadLetters = (which: number | "all") =>
       if (letter.kind === "event") {
         if (yield* store.requeue(letter.id)) replayed++
         yield* Console.log(`${letter.id}: back in the outbox`)
+        continue
+      }
+      // A push is read again by the provider that received it: after a switch of provider, it is left as it is.
+      if (letter.source !== undefined && letter.source !== config.provider.plugin) {
+        yield* Console.log(`${letter.id}: received by ${letter.source}, not by the configured provider (${config.provider.plugin}); left as it is`)
         continue
       }
       const outcome = yield* (yield* SmsProvider).reroute(letter.kind, letter.body).pipe(

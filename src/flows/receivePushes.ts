@@ -17,17 +17,23 @@ export type PushOutcome = "accepted" | "duplicate" | "held" | "skipped" | "dead-
 /** What a push is kept as when it cannot be forwarded: "inbound" or "receipt". */
 export type PushKind = "inbound" | "receipt"
 
+/** A push as it came, to keep as a dead letter if it must be, and the provider plugin that received it. */
+export interface Kept {
+  readonly source: string
+  readonly push: unknown
+}
+
 const fingerprint = (kept: unknown) => createHash("sha256").update(JSON.stringify(kept)).digest("hex").slice(0, 32)
 
 const countPush = (kind: PushKind, channel: string, outcome: string) =>
   Effect.map(Metrics, (m) => m.messages.inc({ direction: kind === "inbound" ? "in" : "receipt", channel, outcome }))
 
 /** An invalid push is refused (400) and also kept as it came, since whether the provider pushes it again is not sure. */
-export const keepInvalid = (kind: PushKind, kept: unknown, identity: unknown = kept) => (error: InvalidPayload) =>
+export const keepInvalid = (kind: PushKind, kept: Kept, identity: unknown = kept.push) => (error: InvalidPayload) =>
   Effect.gen(function*() {
     yield* countPush(kind, "", "invalid")
     // `identity`: what makes two deliveries of one push the same (by default, all of it), so it is kept once.
-    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(identity)}`, kept, error.message)
+    yield* (yield* Store).keepUnroutable(`unroutable-${kind}`, `invalid:${kind}:${fingerprint(identity)}`, kept.push, error.message, kept.source)
     yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound message" : "delivery receipt"}; kept as a dead letter`).pipe(
       Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: "invalid", reason: error.message })
     )
@@ -81,14 +87,14 @@ export const channelForInbound = <C extends Pick<Channel, "channelId" | "numbers
     (channels.length === 1 ? channels[0] : undefined)
 
 /** Routes a contact's message to its channel and commits one event per content; `kept` is what a dead letter keeps. */
-export const receiveInbound = (inbound: InboundMessage, kept: unknown) =>
+export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const store = yield* Store
     const channel = channelForInbound(config.channels, inbound.to, inbound.channelHint)
     if (!channel) {
       const reason = `no channel has ${inbound.to ?? "(no to)"} in its numbers`
-      yield* store.keepUnroutable("unroutable-inbound", `unroutable:inbound:${inbound.id}`, kept, reason)
+      yield* store.keepUnroutable("unroutable-inbound", `unroutable:inbound:${inbound.id}`, kept.push, reason, kept.source)
       yield* countPush("inbound", "", "dead-lettered")
       yield* Effect.logWarning("inbound message fits no channel; kept as a dead letter").pipe(
         Effect.annotateLogs({ direction: "in", mId: inbound.id, reason, outcome: "dead-lettered" })
@@ -133,7 +139,7 @@ export const statusEvent = (route: Pick<ReceiptRoute, "channelId" | "contactId">
 })
 
 /** Folds a receipt into its message's status and commits what changed; `kept` is what a dead letter keeps. */
-export const receiveReceipt = (receipt: Receipt, kept: unknown) =>
+export const receiveReceipt = (receipt: Receipt, kept: Kept) =>
   Effect.gen(function*() {
     const { channels } = yield* AppConfig
     const store = yield* Store
@@ -142,7 +148,7 @@ export const receiveReceipt = (receipt: Receipt, kept: unknown) =>
     if (!route || !channel) {
       const reason = route ? "custom_string names a channel that is not configured" : receipt.unroutable ?? "it names no channel of this bridge"
       yield* countPush("receipt", "", "dead-lettered")
-      yield* store.keepUnroutable("unroutable-receipt", `unroutable:receipt:${receipt.partId}:${receipt.variant}`, kept, reason)
+      yield* store.keepUnroutable("unroutable-receipt", `unroutable:receipt:${receipt.partId}:${receipt.variant}`, kept.push, reason, kept.source)
       yield* Effect.logWarning("delivery receipt fits no channel; kept as a dead letter").pipe(
         Effect.annotateLogs({ direction: "receipt", mId: receipt.partId, reason, outcome: "dead-lettered" })
       )

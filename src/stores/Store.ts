@@ -48,6 +48,8 @@ export interface DeadLetter {
   readonly contactId: string | undefined
   readonly mId: string | undefined
   readonly kind: "event" | "unroutable-inbound" | "unroutable-receipt"
+  /** The provider plugin that received a kept push (undefined for an event, or a push kept before it was recorded). */
+  readonly source: string | undefined
   readonly attempts: number
   readonly lastError: string
   /** The event, or the push's own fields when it fit no channel. */
@@ -89,7 +91,9 @@ export interface StoreShape {
     kind: "unroutable-inbound" | "unroutable-receipt",
     dedupeKey: string,
     fields: unknown,
-    reason: string
+    reason: string,
+    /** The provider plugin that received it. */
+    source: string
   ) => Write<"accepted" | "duplicate">
   /**
    * Leases up to `limit` events of a channel that are due, each the oldest pending one of its contact

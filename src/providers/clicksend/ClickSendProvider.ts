@@ -43,6 +43,9 @@ export const firstId = (sent: ReadonlyArray<SentMessage>): Effect.Effect<string,
 const sentOf = (sent: ReadonlyArray<SentMessage>) =>
   Effect.map(firstId(sent), (mId): Sent => ({ mId, partIds: sent.map((m) => m.message_id ?? "") }))
 
+/** A push as it came, kept as ClickSend's if it must be. */
+const kept = (push: unknown) => ({ source: "clicksend", push })
+
 /** What the push routes need, from the bridge's layers. */
 type Needs = AppConfig | Store | Effect.Effect.Context<ReturnType<typeof receiveInbound>>
 
@@ -70,9 +73,9 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
 
     const pushSecret = secretCheck(Redacted.value(provider.pushSecret))
     const inbound = (fields: PushFields): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
-      inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", fields)), Effect.flatMap((push) => receiveInbound(toInbound(push), fields)))
+      inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", kept(fields))), Effect.flatMap((push) => receiveInbound(toInbound(push), kept(fields))))
     const receipt = (fields: PushFields): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
-      deliveryReceipt(fields).pipe(Effect.tapError(keepInvalid("receipt", fields)), Effect.flatMap((r) => receiveReceipt(toReceipt(r), fields)))
+      deliveryReceipt(fields).pipe(Effect.tapError(keepInvalid("receipt", kept(fields))), Effect.flatMap((r) => receiveReceipt(toReceipt(r), kept(fields))))
 
     /** A push: the secret checked before the body is even read; a store that cannot write takes none. */
     const push = (receive: typeof inbound) =>
@@ -93,10 +96,10 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
         HttpRouter.post("/clicksend/delivery_receipt", push(receipt)),
         HttpRouter.get("/clicksend/delivery_receipt", push(receipt))
       ),
-      reroute: (kind, kept) =>
+      reroute: (kind, fields) =>
         (kind === "unroutable-inbound"
-          ? Effect.flatMap(inboundPush(kept as PushFields), (push): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveInbound(toInbound(push), kept))
-          : Effect.flatMap(deliveryReceipt(kept as PushFields), (r): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveReceipt(toReceipt(r), kept))
+          ? Effect.flatMap(inboundPush(fields as PushFields), (push): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveInbound(toInbound(push), kept(fields)))
+          : Effect.flatMap(deliveryReceipt(fields as PushFields), (r): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveReceipt(toReceipt(r), kept(fields)))
         ).pipe(Effect.provide(context))
     }
   })

@@ -24,6 +24,9 @@ const decodeMessage = decoder(MessagePayload)
 /** What the webhook route needs, from the bridge's layers. */
 type Needs = AppConfig | Store | Effect.Effect.Context<ReturnType<typeof receiveInbound>>
 
+/** A webhook as it came, kept as Telnyx's if it must be. */
+const kept = (push: unknown) => ({ source: "telnyx", push })
+
 type Handled = Effect.Effect<PushOutcome | "ignored", InvalidPayload | StoreUnavailable, Needs>
 
 export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = Layer.scoped(
@@ -85,8 +88,8 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
           Effect.mapError((e) => new InvalidPayload({ message: `data.payload.${e.message}` }))
         )
         return kind === "inbound"
-          ? yield* receiveInbound(toInbound(payload, at), body)
-          : yield* receiveReceipt(toReceipt(type, payload, at, config.channels), body)
+          ? yield* receiveInbound(toInbound(payload, at), kept(body))
+          : yield* receiveReceipt(toReceipt(type, payload, at, config.channels), kept(body))
       })
 
     const webhook = Effect.gen(function*() {
@@ -102,23 +105,23 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
       if (problem) return yield* new Unauthorized({ message: problem })
       yield* (yield* Store).ready()
       const text = raw.toString("utf8")
-      const body = yield* parseJson(text).pipe(Effect.tapError(keepInvalid("inbound", { body: text })))
+      const body = yield* parseJson(text).pipe(Effect.tapError(keepInvalid("inbound", kept({ body: text }))))
       const data = (body as { data?: { event_type?: unknown; id?: unknown } })?.data
       const kind = data?.event_type === "message.received" ? "inbound" : "receipt"
       // Telnyx sends a webhook again (meta.attempt changes): its event id makes the retries one dead letter.
       const identity = typeof data?.id === "string" ? data.id : body
-      const outcome = yield* handle(body).pipe(Effect.tapError((e) => e._tag === "InvalidPayload" ? keepInvalid(kind, body, identity)(e) : Effect.void))
+      const outcome = yield* handle(body).pipe(Effect.tapError((e) => e._tag === "InvalidPayload" ? keepInvalid(kind, kept(body), identity)(e) : Effect.void))
       return HttpServerResponse.unsafeJson({ ok: true, outcome })
     }).pipe(Effect.provide(context))
 
     return {
       send,
       routes: HttpRouter.empty.pipe(HttpRouter.post("/telnyx/webhook", webhook)),
-      reroute: (_kind, kept) =>
+      reroute: (_kind, push) =>
         // A webhook kept because it was not even JSON is kept as its text.
-        (typeof (kept as { body?: unknown })?.body === "string"
-          ? Effect.flatMap(parseJson((kept as { body: string }).body), handle)
-          : handle(kept)).pipe(
+        (typeof (push as { body?: unknown })?.body === "string"
+          ? Effect.flatMap(parseJson((push as { body: string }).body), handle)
+          : handle(push)).pipe(
           Effect.map((outcome) => (outcome === "ignored" ? "skipped" : outcome)),
           Effect.provide(context)
         )

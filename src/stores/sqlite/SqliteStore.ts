@@ -119,7 +119,9 @@ export const openSqliteStore = (
         AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel_id = ? AND contact_id = ? AND state = 'pending' AND waiting = 0)`),
     nextDue: statement(`SELECT MIN(next_attempt_at) AS due FROM outbox
       WHERE channel_id = ? AND state = 'pending' AND waiting = 0 AND lease_until = 0`),
-    deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
+    deadLetters: statement("SELECT id, created_at, channel_id, contact_id, m_id, kind, source, attempts, last_error, body FROM outbox WHERE state = 'dead' ORDER BY id"),
+    keep: statement(`INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, last_error, next_attempt_at, created_at, updated_at, retry_since, source)
+      VALUES (?, NULL, NULL, ?, NULL, ?, 'dead', 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`),
     requeue: statement(`UPDATE outbox SET state = 'pending', waiting = ?, attempts = 0, next_attempt_at = ?, lease_until = 0, updated_at = ?, retry_since = ?
       WHERE id = ? AND state = 'dead' AND kind = 'event'`),
     release: statement("UPDATE outbox SET lease_until = 0 WHERE channel_id = ? AND state = 'pending' AND lease_until > 0"),
@@ -271,9 +273,9 @@ export const openSqliteStore = (
 
   const store: StoreShape = {
     accept: (e) => write((t) => insertEvent(e, t)),
-    keepUnroutable: (kind, dedupeKey, fields, reason) =>
+    keepUnroutable: (kind, dedupeKey, fields, reason, source) =>
       write((t) =>
-        q.insert.run(dedupeKey, null, null, kind, null, JSON.stringify(fields), "dead", 0, reason, t, t, t, t).changes === 1
+        q.keep.run(dedupeKey, kind, JSON.stringify(fields), reason, t, t, t, t, source).changes === 1
           ? "accepted"
           : "duplicate"
       ),
@@ -318,6 +320,7 @@ export const openSqliteStore = (
           contactId: (row.contact_id as string | null) ?? undefined,
           mId: (row.m_id as string | null) ?? undefined,
           kind: row.kind as DeadLetter["kind"],
+          source: (row.source as string | null) ?? undefined,
           attempts: row.attempts as number,
           lastError: (row.last_error as string | null) ?? "",
           body: JSON.parse(row.body as string)

@@ -119,5 +119,11 @@ export const migrations: ReadonlyArray<Migration> = [
         END
         WHERE kind = 'event' AND json_extract(body, '$.events[0].type') = 'message_status';
     `
+  },
+  {
+    // Which provider plugin received a push kept as a dead letter, so that a replay reads it with the same one;
+    // NULL for the pushes kept before this was recorded.
+    version: 6,
+    sql: "ALTER TABLE outbox ADD COLUMN source TEXT;"
   }
 ]
