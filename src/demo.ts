@@ -52,7 +52,7 @@ export const runDemo = (options: DemoOptions) => Effect.gen(function*() {
   const config = yield* Either.mapLeft(
     parseConfig("(demo)", JSON.stringify({
       server: { host: "127.0.0.1", port: options.port },
-      platform: { plugin: defaultPlatform.plugin, webhookUrl: `${webhook.url}/custom/channel/webhook/` },
+      platform: { plugin: defaultPlatform.plugin, webhookUrl: webhook.url },
       provider: provider.settings,
       channels: [{ name: "demo", channelId: demo.channelId, apiToken: demo.token, from: demo.number, numbers: [demo.number] }],
       store: { path: path.join(dir, "channel.db") }
@@ -71,11 +71,11 @@ export const runDemo = (options: DemoOptions) => Effect.gen(function*() {
     body: JSON.stringify({ channelId: demo.channelId, contactId: demo.contact, message: { type: "text", text: "Hello World" } })
   }))
   yield* hop(`Delivery receipt: ${name} -> the bridge -> webhook status`)
-  yield* waitUntil(() => webhook.payloads().some((p) => p.events[0].type === "message_status"))
+  yield* waitUntil(webhook.gotStatus)
 
   yield* hop(`Incoming: a customer texts back -> ${name} -> the bridge -> webhook`)
   say(yield* Effect.promise(() => provider.customerTexts(demo.contact, demo.number, "Hi! Is my order ready?")))
-  yield* waitUntil(() => webhook.payloads().some((p) => p.events[0].type === "message"))
+  yield* waitUntil(webhook.gotMessage)
 
   if (options.once) return
   console.log(`

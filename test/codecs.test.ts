@@ -1,8 +1,7 @@
-// The wire codecs: every documented limit of the platform's /message body, both sides; ClickSend's push shapes.
+// The platform's /message body: every documented limit, both sides.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { OutgoingRequest } from "../src/platforms/respondio/wire.ts"
-import { deliveryReceipt, inboundPush } from "../src/providers/clicksend/ClickSendProvider.ts"
 import { decoder } from "../src/services/decode.ts"
 
 const outgoingRequest = decoder(OutgoingRequest)
@@ -67,44 +66,5 @@ describe("the /message body", () => {
     const result = decodeMessage({ type: "text", text: "x" }, contactId)
     expect(Either.isRight(result)).toBe(ok)
     if (Either.isLeft(result)) expect(result.left.message).toMatch(/^contactId: must be a phone number in E\.164 form/)
-  })
-})
-
-describe("ClickSend pushes", () => {
-  const inbound = (fields: Record<string, unknown>) =>
-    Effect.runSync(Effect.either(inboundPush(fields)))
-  const receipt = (fields: Record<string, unknown>) =>
-    Effect.runSync(Effect.either(deliveryReceipt(fields)))
-
-  it.each([
-    ["form strings", { timestamp: "1775012927", from: "+61429912603", to: "+61477485926", body: "hi", message_id: "ID-1" }],
-    ["JSON numbers", { timestamp: 1775012927, from: "+61429912603", to: "+61477485926", body: "hi", message_id: "ID-1", user_id: 304497 }],
-    ["legacy aliases only", { timestamp: "1775012927", sms: "+61429912603", originalsenderid: "+61477485926", message: "hi", messageid: "ID-1" }]
-  ])("an inbound push as %s decodes to the same SMS", (_, fields) => {
-    expect(inbound(fields)).toEqual(Either.right({
-      timestamp: 1775012927,
-      from: "+61429912603",
-      to: "+61477485926",
-      body: "hi",
-      message_id: "ID-1"
-    }))
-  })
-
-  it.each([
-    [{ from: "+61429912603", body: "hi" }, "message_id: is required"],
-    [{ from: "+61429912603", body: "hi", message_id: "x".repeat(51) }, "message_id: at most 50 characters"],
-    [{ from: "", body: "hi", message_id: "ID" }, "from: must be a phone number in E.164 form (7 to 15 digits) or a sender name of at most 50 characters"],
-    [{ from: "1".repeat(300), body: "hi", message_id: "ID" }, "from: must be a phone number in E.164 form"],
-    [{ from: "+61429912603", message_id: "ID" }, "body: is required"],
-    [{ from: "+61429912603", body: "hi", message_id: "ID", timestamp: "yesterday" }, "timestamp"]
-  ])("an invalid inbound push %j is refused: %s", (fields, error) => {
-    const result = inbound(fields)
-    expect(Either.isLeft(result) && result.left.message).toContain(error)
-  })
-
-  it("a receipt decodes its status_code from a string, and needs one", () => {
-    expect(Either.getOrThrow(receipt({ message_id: "A", status_code: "301", error_text: "Bad" })).status_code).toBe(301)
-    const missing = receipt({ message_id: "A" })
-    expect(Either.isLeft(missing) && missing.left.message).toBe("status_code: is required")
   })
 })

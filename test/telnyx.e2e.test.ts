@@ -44,6 +44,9 @@ describe("Telnyx: sending", () => {
         json: { error: { message: "Telnyx refused the message: 40300 Blocked due to STOP message: Messages cannot be sent due to an existing block rule." } }
       })
       expect(h.telnyx.requests).toHaveLength(1)
+      // Logged once, naming the channel whose token was used.
+      const logged = h.logs.filter((l) => l.includes("request refused")).map((l) => JSON.parse(l).annotations)
+      expect(logged).toEqual([expect.objectContaining({ route: "/message", status: 422, error: "ProviderRefused", channel: "main" })])
     }))
 
   it.scopedLive("wrong credentials are a 502 that says which setting to check; 429 is retried; a timeout is a 504, never sent again", () =>

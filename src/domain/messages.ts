@@ -28,7 +28,7 @@ export interface Sent {
   readonly mId: string
   readonly partIds: ReadonlyArray<string>
   /**
-   * The provider's receipts do not say which part they are about (Telnyx): the parts are recorded for every
+   * The provider's receipts do not say which part they are about: the parts are recorded for every
    * message, one part too, so that every receipt finds its mId. Otherwise only split texts' parts are.
    */
   readonly recordParts?: boolean

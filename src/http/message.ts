@@ -20,10 +20,11 @@ routes.on("POST", "/message", true)
 export const isMessageRoute = (request: IncomingMessage) =>
   request.method === "POST" && (request.url === "/message" || routes.find("POST", request.url ?? "") !== undefined)
 
-const send = Effect.fnUntraced(function*(request: IncomingMessage) {
+const send = Effect.fnUntraced(function*(request: IncomingMessage, seen: { channel?: string }) {
   const { server } = yield* AppConfig
   // The token is checked before the body is even read.
   const channel = yield* (yield* TokenCheck).channelFor(request.headers.authorization)
+  seen.channel = channel.name
   const outgoing = yield* (yield* Platform).decodeOutgoing(yield* readJson(request, server.maxBodyBytes))
   if (outgoing.channelId !== channel.channelId) {
     return yield* new Forbidden({ message: "channelId: does not belong to this API token" })
@@ -39,11 +40,15 @@ const send = Effect.fnUntraced(function*(request: IncomingMessage) {
 })
 
 /** The mId, or the refusal's own answer (logged and counted as every refusal is). */
-const answerFor = (request: IncomingMessage) =>
-  Effect.matchEffect(send(request), {
+const answerFor = (request: IncomingMessage) => {
+  // The channel, once the token named one: the refusal's log line says which.
+  const seen: { channel?: string } = {}
+  return Effect.matchEffect(send(request, seen), {
     onSuccess: (mId) => Effect.succeed({ status: 200, body: { mId } as unknown, headers: {} as Record<string, string> }),
-    onFailure: (error) => refuse("/message", error)
+    onFailure: (error) =>
+      seen.channel === undefined ? refuse("/message", error) : refuse("/message", error).pipe(Effect.annotateLogs({ channel: seen.channel }))
   })
+}
 
 const answer = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body)

@@ -27,9 +27,12 @@ export const startWebhookSimulator = async (
   }
 }
 
-/** The simulated webhook of the demo, saying what it got (`say`: one line). */
-export const startDemoWebhook = (tokens: ReadonlyArray<string>, say: (line: string) => void) =>
-  startWebhookSimulator(tokens, {
+/**
+ * The simulated webhook of the demo, saying what it got (`say`: one line): its URL as the platform would show it,
+ * and whether a contact's message or a status has come.
+ */
+export const startDemoWebhook = async (tokens: ReadonlyArray<string>, say: (line: string) => void) => {
+  const webhook = await startWebhookSimulator(tokens, {
     onRequest: (r) => {
       const payload = JSON.parse(r.body)
       for (const e of payload.events ?? []) {
@@ -38,3 +41,11 @@ export const startDemoWebhook = (tokens: ReadonlyArray<string>, say: (line: stri
       }
     }
   })
+  const got = (type: string) => webhook.payloads().some((p) => p.events[0].type === type)
+  return {
+    url: `${webhook.url}/custom/channel/webhook/`,
+    gotMessage: () => got("message"),
+    gotStatus: () => got("message_status"),
+    close: webhook.close
+  }
+}
