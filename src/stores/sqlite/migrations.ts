@@ -89,7 +89,8 @@ export const migrations: ReadonlyArray<Migration> = [
   },
   {
     // The outbox keeps neutral events (ChannelEvent), rendered by the platform when delivered; until 0.1.0 it kept
-    // the platform's webhook payload itself. A status's message becomes its error.
+    // the platform's webhook payload itself. A status's message becomes its error. Only what may still be sent
+    // (pending, or dead and replayable) is rewritten: delivered history is never read again, and may be large.
     version: 5,
     sql: `
       UPDATE outbox SET body = json_object(
@@ -99,7 +100,7 @@ export const migrations: ReadonlyArray<Migration> = [
           'mId', json_extract(body, '$.events[0].mId'),
           'timestamp', json_extract(body, '$.events[0].timestamp'),
           'message', json(json_extract(body, '$.events[0].message')))
-        WHERE kind = 'event' AND json_extract(body, '$.events[0].type') = 'message';
+        WHERE kind = 'event' AND state IN ('pending', 'dead') AND json_extract(body, '$.events[0].type') = 'message';
       UPDATE outbox SET body = CASE WHEN json_extract(body, '$.events[0].status.message') IS NULL
         THEN json_object(
           'kind', 'status',
@@ -117,7 +118,7 @@ export const migrations: ReadonlyArray<Migration> = [
           'status', json_extract(body, '$.events[0].status.value'),
           'error', json_extract(body, '$.events[0].status.message'))
         END
-        WHERE kind = 'event' AND json_extract(body, '$.events[0].type') = 'message_status';
+        WHERE kind = 'event' AND state IN ('pending', 'dead') AND json_extract(body, '$.events[0].type') = 'message_status';
     `
   },
   {
