@@ -41,3 +41,13 @@ export const RetrySettings = Schema.Struct({
   maxDelayMs: withDefault(PositiveInt, 2_000),
   deadlineMs: withDefault(PositiveInt, 10_000)
 })
+
+/** How calls to a provider are made, the same keys for every provider (`name` in their descriptions). */
+export const providerCallSettings = (name: string) => ({
+  timeoutMs: withDefault(PositiveInt, 10_000),
+  maxConnections: withDefault(PositiveInt, 64).annotations({
+    description: `Most connections open to ${name} at once (kept alive); further calls wait for a free one`
+  }),
+  retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
+  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: `Cap on calls to ${name}` })
+})

@@ -2,13 +2,13 @@
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { ClickSendSettings } from "./settings.ts"
-import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../../domain/errors.ts"
+import { ProviderRefused, UpstreamError, UpstreamTimeout } from "../../domain/errors.ts"
 import { Envelope, type MmsSendRequest, type SmsSendRequest } from "./wire.ts"
 import { keepAlivePool } from "../../services/keepAlivePost.ts"
 import { Metrics, timed } from "../../services/Metrics.ts"
-import { RateLimits } from "../../services/RateLimits.ts"
 import { batched } from "./smsBatcher.ts"
-import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "../../services/RetryPolicy.ts"
+import { isTransientStatus, parseRetryAfter, Transient } from "../../services/RetryPolicy.ts"
+import { providerCall } from "../providerCall.ts"
 
 export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>[number]
 
@@ -17,9 +17,8 @@ const decodeEnvelope = Schema.decodeUnknownOption(Schema.parseJson(Envelope))
 export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSendClient", {
   scoped: Effect.gen(function*() {
     const provider = (yield* AppConfig).provider as ClickSendSettings
-    const retry = yield* RetryPolicy
-    const limits = yield* RateLimits
     const metrics = yield* Metrics
+    const call = yield* providerCall
     const headers = {
       authorization: `Basic ${Buffer.from(`${Redacted.value(provider.username)}:${Redacted.value(provider.apiKey)}`).toString("base64")}`,
       "content-type": "application/json",
@@ -65,29 +64,9 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
           return yield* new UpstreamError({ message: "ClickSend answered without per-message statuses" })
         }
         return messages
-      }).pipe(
-        // ClickSend has no idempotency key: a request that may have arrived is never sent again (no double SMS).
-        Effect.catchIf(
-          (e) => e._tag === "Transient" && e.mayHaveArrived === true,
-          (e) =>
-            Effect.fail(new UpstreamTimeout({
-              message: `ClickSend did not answer (${(e as Transient).reason}); the message may have been sent, so it was not sent again`
-            }))
-        )
-      )
-
-    const send = (path: string, body: unknown) => {
-      let attempts = 0
-      const counted = Effect.suspend(() => {
-        if (attempts++ > 0) metrics.retries.inc({ target: "provider" })
-        return attempt(path, body)
       })
-      return limits.provider(counted).pipe(
-        retrying(retry.provider),
-        Effect.catchTag("Transient", (e) =>
-          Effect.fail(new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` })))
-      )
-    }
+
+    const send = (path: string, body: unknown) => call("ClickSend", attempt(path, body))
 
     const sendSmsNow = (request: SmsSendRequest) => send("/sms/send", request)
     const sendSms = provider.batch === undefined

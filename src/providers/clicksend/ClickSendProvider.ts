@@ -9,13 +9,14 @@ import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from ".
 import { decoder } from "../../services/decode.ts"
 import { secretCheck } from "../../services/TokenCheck.ts"
 import { Store, type StoreUnavailable } from "../../stores/Store.ts"
+import { mmsOrSms } from "../providerCall.ts"
 import { type ProviderNeeds, SmsProvider } from "../SmsProvider.ts"
 import { ClickSendClient, type SentMessage } from "./ClickSendClient.ts"
 import { toInbound, toReceipt } from "./incoming.ts"
 import { planSend } from "./outgoing.ts"
 import { type PushFields, readPushFields } from "./pushFields.ts"
 import type { ClickSendSettings } from "./settings.ts"
-import { DeliveryReceipt, InboundPush, resolveAliases } from "./wire.ts"
+import { DeliveryReceipt, InboundPush, resolveAliases, type SmsMessage } from "./wire.ts"
 
 const decodeInbound = decoder(InboundPush)
 const decodeReceipt = decoder(DeliveryReceipt)
@@ -60,15 +61,10 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
 
     const send = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
       const plan = planSend(request, { from: channel.from, maxParts: provider.maxParts, mms: provider.mms })
-      if (plan._tag === "Mms") {
-        const viaMms = yield* clicksend.sendMms(plan.request).pipe(Effect.flatMap(sentOf), Effect.either)
-        if (viaMms._tag === "Right") return viaMms.right
-        if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
-        yield* Effect.logWarning("ClickSend refused the MMS; sending the picture as a link by SMS").pipe(
-          Effect.annotateLogs({ providerStatus: viaMms.left.providerStatus })
-        )
-      }
-      return yield* sentOf(yield* clicksend.sendSms({ messages: plan._tag === "Sms" ? plan.messages : plan.fallback }))
+      const sms = (messages: ReadonlyArray<SmsMessage>) => Effect.flatMap(clicksend.sendSms({ messages }), sentOf)
+      return yield* plan._tag === "Mms"
+        ? mmsOrSms("ClickSend", Effect.flatMap(clicksend.sendMms(plan.request), sentOf), sms(plan.fallback))
+        : sms(plan.messages)
     })
 
     const pushSecret = secretCheck(Redacted.value(provider.pushSecret))

@@ -1,6 +1,6 @@
 // The provider settings of ClickSend: `"provider": { "plugin": "clicksend", ... }` in channel.config.json.
 import { Schema } from "effect"
-import { Bool, HttpUrl, Int, PositiveInt, RetrySettings, Secret, withDefault } from "../../config/fields.ts"
+import { Bool, HttpUrl, Int, Secret, withDefault, providerCallSettings } from "../../config/fields.ts"
 
 export const ClickSendSettings = Schema.Struct({
   plugin: Schema.Literal("clicksend").annotations({ message: () => "must be \"clicksend\"" }),
@@ -21,12 +21,7 @@ export const ClickSendSettings = Schema.Struct({
   mms: withDefault(Bool, false).annotations({
     description: "Send image attachments as MMS (falls back to SMS with a link when ClickSend refuses)"
   }),
-  timeoutMs: withDefault(PositiveInt, 10_000),
-  maxConnections: withDefault(PositiveInt, 64).annotations({
-    description: "Most connections open to ClickSend at once (kept alive); further calls wait for a free one"
-  }),
-  retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
-  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to ClickSend" }),
+  ...providerCallSettings("ClickSend"),
   batch: Schema.optional(Schema.Struct({
     maxMessages: withDefault(Int.pipe(Schema.between(1, 1000)), 100),
     windowMs: withDefault(Int.pipe(Schema.between(1, 1000)), 10)

@@ -2,11 +2,11 @@
 // request that may have arrived never sent again (Telnyx documents no idempotency key for /messages).
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
-import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../../domain/errors.ts"
+import { ProviderRefused, UpstreamError } from "../../domain/errors.ts"
 import { keepAlivePool } from "../../services/keepAlivePost.ts"
 import { Metrics, timed } from "../../services/Metrics.ts"
-import { RateLimits } from "../../services/RateLimits.ts"
-import { isTransientStatus, parseRetryAfter, RetryPolicy, retrying, Transient } from "../../services/RetryPolicy.ts"
+import { isTransientStatus, parseRetryAfter, Transient } from "../../services/RetryPolicy.ts"
+import { providerCall } from "../providerCall.ts"
 import type { TelnyxSettings } from "./settings.ts"
 import { ErrorAnswer, SendAnswer, type SendRequest } from "./wire.ts"
 
@@ -26,9 +26,8 @@ export const describeErrors = (text: string): { readonly code: string; readonly 
 export class TelnyxClient extends Effect.Service<TelnyxClient>()("TelnyxClient", {
   scoped: Effect.gen(function*() {
     const provider = (yield* AppConfig).provider as TelnyxSettings
-    const retry = yield* RetryPolicy
-    const limits = yield* RateLimits
     const metrics = yield* Metrics
+    const call = yield* providerCall
     const headers = {
       authorization: `Bearer ${Redacted.value(provider.apiKey)}`,
       "content-type": "application/json",
@@ -62,28 +61,10 @@ export class TelnyxClient extends Effect.Service<TelnyxClient>()("TelnyxClient",
         const answer = decodeAnswer(response.text)
         if (answer._tag === "None") return yield* new UpstreamError({ message: "Telnyx accepted the message but gave no data.id" })
         return answer.value.data.id
-      }).pipe(
-        Effect.catchIf(
-          (e) => e._tag === "Transient" && e.mayHaveArrived === true,
-          (e) =>
-            Effect.fail(new UpstreamTimeout({
-              message: `Telnyx did not answer (${(e as Transient).reason}); the message may have been sent, so it was not sent again`
-            }))
-        )
-      )
+      })
 
     /** Sends one message: Telnyx's id for it. */
-    const send = (request: SendRequest) => {
-      let attempts = 0
-      const counted = Effect.suspend(() => {
-        if (attempts++ > 0) metrics.retries.inc({ target: "provider" })
-        return attempt(request)
-      })
-      return limits.provider(counted).pipe(
-        retrying(retry.provider),
-        Effect.catchTag("Transient", (e) => Effect.fail(new UpstreamUnavailable({ message: `Telnyx could not be reached: ${e.reason}` })))
-      )
-    }
+    const send = (request: SendRequest) => call("Telnyx", attempt(request))
     return { send }
   })
 }) {}

@@ -11,6 +11,7 @@ import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from ".
 import { parseJson, readIncomingBytes } from "../../http/readBody.ts"
 import { decoder } from "../../services/decode.ts"
 import { Store, type StoreUnavailable } from "../../stores/Store.ts"
+import { mmsOrSms } from "../providerCall.ts"
 import { type ProviderNeeds, SmsProvider } from "../SmsProvider.ts"
 import type { TelnyxSettings } from "./settings.ts"
 import { publicKeyOf, signatureProblem } from "./signature.ts"
@@ -65,16 +66,7 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
 
     const send = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
       const plan = planSend(request, channel, provider)
-      if (plan._tag === "Mms") {
-        const viaMms = yield* Effect.either(sendAll([plan.message]))
-        if (viaMms._tag === "Right") return viaMms.right
-        if (viaMms.left._tag !== "ProviderRefused") return yield* viaMms.left
-        yield* Effect.logWarning("Telnyx refused the MMS; sending the picture as a link by SMS").pipe(
-          Effect.annotateLogs({ providerStatus: viaMms.left.providerStatus })
-        )
-        return yield* sendAll(plan.fallback)
-      }
-      return yield* sendAll(plan.messages)
+      return yield* plan._tag === "Mms" ? mmsOrSms("Telnyx", sendAll([plan.message]), sendAll(plan.fallback)) : sendAll(plan.messages)
     })
 
     /** One webhook, decoded: a contact's message, a status of ours, or an event the bridge has no use for. */

@@ -1,6 +1,6 @@
 // The provider settings of Telnyx: `"provider": { "plugin": "telnyx", ... }` in channel.config.json.
 import { Schema } from "effect"
-import { Bool, HttpUrl, Int, PositiveInt, RetrySettings, Secret, withDefault } from "../../config/fields.ts"
+import { Bool, HttpUrl, Int, Secret, withDefault, providerCallSettings } from "../../config/fields.ts"
 
 /** The account's webhook public key as the portal shows it: base64 of the 32-byte Ed25519 key. */
 const PublicKey = Schema.Redacted(
@@ -25,12 +25,7 @@ export const TelnyxSettings = Schema.Struct({
   mms: withDefault(Bool, false).annotations({
     description: "Send image attachments as MMS (media_urls; falls back to SMS with a link when Telnyx refuses)"
   }),
-  timeoutMs: withDefault(PositiveInt, 10_000),
-  maxConnections: withDefault(PositiveInt, 64).annotations({
-    description: "Most connections open to Telnyx at once (kept alive); further calls wait for a free one"
-  }),
-  retry: withDefault(RetrySettings, { initialDelayMs: 200, maxDelayMs: 2_000, deadlineMs: 10_000 }),
-  rateLimitPerSecond: Schema.optional(PositiveInt).annotations({ description: "Cap on calls to Telnyx" }),
+  ...providerCallSettings("Telnyx"),
   signatureToleranceSeconds: withDefault(Int.pipe(Schema.between(1, 3600)), 300).annotations({
     description: "A webhook whose telnyx-timestamp is further than this from now is refused (replays)"
   })
