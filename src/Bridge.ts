@@ -13,7 +13,7 @@ import { Metrics } from "./services/Metrics.ts"
 import { RateLimits } from "./services/RateLimits.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
-import { platforms, providers, stores, webhookUrlOf } from "./registry.ts"
+import { describeStore, platforms, providers, stores, webhookUrlOf } from "./registry.ts"
 
 /** What the services stand on; tests give it another RetryPolicy (a faster one). */
 export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppConfig> = RetryPolicy.Default) =>
@@ -41,7 +41,7 @@ const logStart = Layer.effectDiscard(Effect.gen(function*() {
     webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config, c)).origin))].join(","),
     provider: `${config.provider.plugin} ${new URL(config.provider.baseUrl).origin}`,
     channels: config.channels.map((c) => c.name).join(","),
-    store: `${config.store.plugin} ${config.store.path}`
+    store: describeStore(config.store)
   }))
   for (const warning of configWarnings(config)) yield* Effect.logWarning(warning)
 }))

@@ -12,6 +12,9 @@ import { RespondIoPlatform } from "./platforms/respondio/RespondIoPlatform.ts"
 import { SqliteStoreLive } from "./stores/sqlite/SqliteStore.ts"
 import * as sqlite from "./stores/sqlite/settings.ts"
 import { StoreLockLive } from "./stores/sqlite/storeLock.ts"
+import { describeUrl, PostgresStoreLive } from "./stores/postgres/PostgresStore.ts"
+import { PostgresSettings } from "./stores/postgres/settings.ts"
+import { Layer } from "effect"
 import * as respondIo from "./platforms/respondio/settings.ts"
 import { startDemoWebhook } from "./platforms/respondio/simulator.ts"
 
@@ -62,8 +65,24 @@ export const demos = Object.fromEntries(Object.entries(providers).map(([name, p]
 
 export const stores = {
   /** One process owns the file: the lock beside it says so before anything else touches it. */
-  sqlite: { settings: sqlite.SqliteSettings, layer: SqliteStoreLive, lock: StoreLockLive }
+  sqlite: {
+    settings: sqlite.SqliteSettings,
+    layer: SqliteStoreLive,
+    lock: StoreLockLive,
+    describe: (s: StoreSettings) => `sqlite ${(s as sqlite.SqliteSettings).path}`
+  },
+  /** Several replicas on one database: each channel's delivery is owned by one of them at a time (a lease). */
+  postgres: {
+    settings: PostgresSettings,
+    layer: PostgresStoreLive,
+    lock: Layer.empty,
+    describe: (s: StoreSettings) => describeUrl((s as PostgresSettings).url)
+  }
 } as const
 
-export const storeSettings = Schema.Union(...Object.values(stores).map((s) => s.settings))
+export const storeSettings = Schema.Union(sqlite.SqliteSettings, PostgresSettings)
+type StoreSettings = typeof storeSettings.Type
+
+/** Which store, and where, in words that never hold a secret: "sqlite ./data/channel.db", "postgres db.internal:5432/bridge". */
+export const describeStore = (settings: StoreSettings): string => stores[settings.plugin].describe(settings)
 export const defaultStore = sqlite.defaultSettings

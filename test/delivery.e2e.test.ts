@@ -215,7 +215,9 @@ describe("delivery", () => {
         json: {
           status: "ready",
           store: "open",
+          database: `sqlite ${h.storePath}`,
           workers: "running",
+          delivering: ["main", "sales"],
           channels: { main: { outbox: 0, deadLetters: 1 }, sales: { outbox: 0, deadLetters: 0 } },
           unroutable: 1,
           warnings: []

@@ -8,6 +8,7 @@ import { jsonLines } from "../src/logging.ts"
 import type { WebhookPayload } from "../src/platforms/respondio/wire.ts"
 import { openSqliteStore, sqliteStore } from "../src/stores/sqlite/SqliteStore.ts"
 import type { DeadLetter } from "../src/stores/Store.ts"
+import type { SqliteSettings } from "../src/stores/sqlite/settings.ts"
 import { type DurableBackoff, RetryPolicy } from "../src/services/RetryPolicy.ts"
 import { type ClickSendSimulator, startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
 import { startTelnyxSimulator, type TelnyxSimulator } from "../src/providers/telnyx/simulator.ts"
@@ -162,9 +163,10 @@ export const harness = (options: HarnessOptions = {}) =>
         contactId: o.contactId ?? "+60177872890",
         message
       }, { authorization: `Bearer ${o.token ?? secrets.tokenA}` })
+    const storePath = (config.store as SqliteSettings).path
     // A second connection to the store, as the command line would open it.
     const deadLetters = () => {
-      const { close, store } = openSqliteStore(config.store.path)
+      const { close, store } = openSqliteStore(storePath)
       return Effect.runPromise(store.deadLetters()).finally(close)
     }
     const delivered = async (count: number) => {
@@ -172,7 +174,7 @@ export const harness = (options: HarnessOptions = {}) =>
       return webhook.payloads()
     }
     telnyx.setWebhookUrl(`${url}/telnyx/webhook`)
-    return { url, clicksend, telnyx, webhook, storePath: config.store.path, config, deadLetters, delivered, logs, post, send } satisfies Harness
+    return { url, clicksend, telnyx, webhook, storePath, config, deadLetters, delivered, logs, post, send } satisfies Harness
   })
 
 /**

@@ -1,12 +1,13 @@
-// The SQLite store on its own: dedupe, per-contact order, leases, retries, dead letters, split parts.
+// The SQLite store on its own: what it does when it cannot write, and at shutdown (its contract with the other
+// stores is in storeContract.test.ts).
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, TestClock } from "effect"
+import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { openSqliteStore } from "../src/stores/sqlite/SqliteStore.ts"
-import { type FoldedStatus, type NewEvent, type PartStatus, StoreUnavailable } from "../src/stores/Store.ts"
+import { type NewEvent, StoreUnavailable } from "../src/stores/Store.ts"
 
 const event = (mId: string, contactId: string): NewEvent => ({
   channelId: "C",
@@ -14,132 +15,6 @@ const event = (mId: string, contactId: string): NewEvent => ({
   mId,
   dedupeKey: `inbound:${mId}`,
   event: { kind: "message", channelId: "C", contactId, mId, timestamp: 0, message: { type: "text", text: mId } }
-})
-
-const withStore = <A, E>(f: (store: ReturnType<typeof openSqliteStore>["store"]) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(Effect.sync(() => openSqliteStore(":memory:")), ({ store }) => f(store), ({ close }) => Effect.sync(close))
-
-describe("SqliteStore", () => {
-  it.effect("pending events of a channel no longer configured become dead letters", () =>
-    withStore((store) =>
-      Effect.gen(function*() {
-        yield* store.accept(event("A1", "+1"))
-        yield* store.accept({ ...event("X1", "+1"), channelId: "GONE", dedupeKey: "x" })
-        expect(yield* store.abandonOtherChannels(["C"])).toBe(1)
-        expect(yield* store.deadLetters()).toMatchObject([{ mId: "X1", channelId: "GONE", lastError: "channel GONE is no longer configured" }])
-        expect((yield* store.depth()).get("C")).toEqual({ outbox: 1, deadLetters: 0 })
-      })
-    ))
-
-  it.effect("accepts an event once per dedupe key", () =>
-    withStore((store) =>
-      Effect.gen(function*() {
-        expect(yield* store.accept(event("A", "+1"))).toBe("accepted")
-        expect(yield* store.accept(event("A", "+1"))).toBe("duplicate")
-        expect((yield* store.depth()).get("C")).toEqual({ outbox: 1, deadLetters: 0 })
-      })
-    ))
-
-  it.effect("claims only each contact's oldest event, hides leased ones, and frees leases on release", () =>
-    withStore((store) =>
-      Effect.gen(function*() {
-        for (const [m, c] of [["A1", "+1"], ["B1", "+2"], ["A2", "+1"], ["B2", "+2"], ["C1", "+3"]]) yield* store.accept(event(m!, c!))
-        const first = yield* store.claimDue("C", 10)
-        expect(first.map((e) => e.mId)).toEqual(["A1", "B1", "C1"])
-        expect(yield* store.claimDue("C", 10)).toEqual([])
-        yield* store.markDelivered(first[0]!.id)
-        // A1 delivered: A2 is next for +1; B1 and C1 are still leased.
-        expect((yield* store.claimDue("C", 10)).map((e) => e.mId)).toEqual(["A2"])
-        // However long an attempt takes, and whatever the wall clock does, a lease is never taken back by time.
-        yield* TestClock.adjust("2 hours")
-        expect(yield* store.claimDue("C", 10)).toEqual([])
-        yield* store.releaseLeases("C")
-        expect((yield* store.claimDue("C", 10)).map((e) => e.mId)).toEqual(["B1", "A2", "C1"])
-      })
-    ))
-
-  it.effect("a retry waits its delay, keeps the contact's later events behind it, and counts attempts", () =>
-    withStore((store) =>
-      Effect.gen(function*() {
-        yield* store.accept(event("A1", "+1"))
-        yield* store.accept(event("A2", "+1"))
-        const [a1] = yield* store.claimDue("C", 10)
-        yield* store.markRetry(a1!.id, 5000, "HTTP 500")
-        expect(yield* store.claimDue("C", 10)).toEqual([])
-        expect(yield* store.nextDue("C")).toBe(5000)
-        yield* TestClock.adjust(Duration.millis(5000))
-        const [again] = yield* store.claimDue("C", 10)
-        expect(again).toMatchObject({ mId: "A1", attempts: 1 })
-        yield* store.markDead(again!.id, "gave up")
-        // A dead event no longer holds the contact's queue.
-        expect((yield* store.claimDue("C", 10)).map((e) => e.mId)).toEqual(["A2"])
-        expect(yield* store.deadLetters()).toMatchObject([{ mId: "A1", attempts: 2, lastError: "gave up", kind: "event" }])
-        // Replayed while A2 is in flight: it joins the queue behind A2 instead of overtaking it.
-        expect(yield* store.requeue(again!.id)).toBe(true)
-        expect(yield* store.deadLetters()).toEqual([])
-        expect(yield* store.claimDue("C", 10)).toEqual([])
-      })
-    ))
-
-  it.effect("a due time further ahead than the longest delay the bridge chooses is due now (the wall clock stepped back)", () =>
-    withStore((store) =>
-      Effect.gen(function*() {
-        yield* TestClock.setTime(2 * 3_600_000)
-        yield* store.accept(event("A1", "+1"))
-        const [a1] = yield* store.claimDue("C", 10)
-        // The longest delay (60 s by default) is waited out as it is...
-        yield* store.markRetry(a1!.id, 60_000, "HTTP 503")
-        yield* TestClock.setTime(2 * 3_600_000 + 1)
-        expect(yield* store.claimDue("C", 10)).toEqual([])
-        expect(yield* store.nextDue("C")).toBe(2 * 3_600_000 + 60_000)
-        // ...but read after the clock went back an hour (a restart across an NTP step), it is due at once.
-        yield* TestClock.setTime(3_600_000)
-        expect(yield* store.nextDue("C")).toBe(3_600_000)
-        expect((yield* store.claimDue("C", 10)).map((e) => e.mId)).toEqual(["A1"])
-      })
-    ))
-
-  it.effect("statuses only move forward, for every message; receipts before the parts are recorded are held, then folded in", () =>
-    withStore((store) =>
-      Effect.gen(function*() {
-        const toEvent = (fold: FoldedStatus): NewEvent => ({
-          channelId: "C",
-          contactId: "+1",
-          mId: fold.mId,
-          dedupeKey: `receipt:${fold.mId}:${fold.status}`,
-          event: { kind: "status", channelId: "C", contactId: "+1", mId: fold.mId, timestamp: 1, status: fold.status, error: fold.error }
-        })
-        // What the platform is sent, in order: the outbox drained as the worker would.
-        const forwarded = Effect.gen(function*() {
-          const out: Array<[string, unknown]> = []
-          for (let events = yield* store.claimDue("C", 100); events.length > 0; events = yield* store.claimDue("C", 100)) {
-            for (const e of events) {
-              out.push([e.mId, e.event.kind === "status" ? (e.event.error ? { value: e.event.status, message: e.event.error } : { value: e.event.status }) : undefined])
-              yield* store.markDelivered(e.id)
-            }
-          }
-          return out
-        })
-        const one = (partId: string, status: PartStatus, error?: string) => store.foldReceipt({ partId, part: 1, parts: 1, status, error }, toEvent)
-        // A single-part message: delivered, then a late sent; failed, then a late sent or delivered.
-        expect(yield* one("S1", "delivered")).toBe("accepted")
-        expect(yield* one("S1", "sent")).toBe("duplicate")
-        expect(yield* one("S2", "failed", "Number disconnected")).toBe("accepted")
-        expect(yield* one("S2", "sent")).toBe("duplicate")
-        expect(yield* one("S2", "delivered")).toBe("duplicate")
-        expect(yield* forwarded).toEqual([["S1", { value: "delivered" }], ["S2", { value: "failed", message: "Number disconnected" }]])
-
-        // A split text whose receipts come before the send's answer: part 1 delivered, part 2 failed.
-        const part = (partId: string, n: number, status: PartStatus, error?: string) =>
-          store.foldReceipt({ partId, part: n, parts: 2, status, error }, toEvent)
-        expect(yield* part("P1", 1, "delivered")).toBe("accepted") // its fold: sent, not delivered
-        expect(yield* part("P2", 2, "failed", "Blocked")).toBe("held")
-        expect(yield* store.recordParts("P1", ["P1", "P2"], toEvent)).toBe("accepted")
-        expect(yield* part("P2", 2, "delivered")).toBe("duplicate")
-        // The fold went sent -> failed (the held failure, with its reason), never to delivered.
-        expect(yield* forwarded).toEqual([["P1", { value: "sent" }], ["P1", { value: "failed", message: "Blocked" }]])
-      })
-    ))
 })
 
 describe("SqliteStore that cannot write", () => {

@@ -11,7 +11,7 @@ import { RetryPolicy } from "../services/RetryPolicy.ts"
 import { type DeadLetter, Store } from "../stores/Store.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
-const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false) }))
+const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false), owned: Effect.succeed([]) }))
 
 /** The configured provider (to route kept pushes again) on the store, with no delivery workers. */
 export const cliLayer = (config: ChannelConfig) =>

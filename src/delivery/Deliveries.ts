@@ -118,13 +118,17 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       )
     }
 
+    /** The channels whose delivery runs here (all of them with one process per store; some with several replicas). */
+    const owned = new Set<string>()
+
     const worker = (channel: Channel, wake: Queue.Queue<void>) => {
       // Kept across the worker's runs: a restart neither forgets an outage nor waits less after many failures.
       const pause = makePause()
       let failedRuns = 0
-      return Effect.gen(function*() {
+      const run = Effect.gen(function*() {
         // No attempt of this channel is in flight here (the last run's ended with its scope): what is still leased
-        // was being sent when the process stopped, or its record failed, and is sent again.
+        // was being sent when the process (or the replica that owned the channel) stopped, or its record failed,
+        // and is sent again.
         yield* store.releaseLeases(channel.channelId)
         const running = yield* FiberSet.make<void>()
         // An attempt whose record failed (the store cannot write) ends this run; the next frees its lease.
@@ -162,6 +166,12 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           const wait = due === undefined ? idlePollMs : Math.min(Math.max(due - now, 1), idlePollMs)
           yield* Effect.race(Queue.take(wake), Effect.sleep(wait))
         }
+      })
+      return Effect.gen(function*() {
+        // Delivers only while this process owns the channel; losing it ends the run (its attempts finish first).
+        const ownership = yield* store.own(channel.channelId)
+        yield* Effect.acquireRelease(Effect.sync(() => owned.add(channel.channelId)), () => Effect.sync(() => owned.delete(channel.channelId)))
+        yield* Effect.raceFirst(run, ownership.lost)
       }).pipe(
         Effect.scoped,
         // A worker that meets a failure starts over, later each time it keeps failing: quietly while the store
@@ -199,8 +209,10 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
         const wake = wakers.get(channelId)
         return wake ? Queue.offer(wake, undefined).pipe(Effect.asVoid) : Effect.void
       },
-      /** True while every channel's worker runs. */
-      running: Effect.forEach(fibers, (f) => f.poll).pipe(Effect.map((polls) => polls.every(Option.isNone)))
+      /** True while every channel's worker runs (delivering, or waiting to own its channel). */
+      running: Effect.forEach(fibers, (f) => f.poll).pipe(Effect.map((polls) => polls.every(Option.isNone))),
+      /** The ids of the channels this process delivers now. */
+      owned: Effect.sync((): ReadonlyArray<string> => [...owned])
     }
   })
 }) {}

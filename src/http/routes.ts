@@ -9,6 +9,7 @@ import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type ChannelDepth, Store } from "../stores/Store.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
+import { describeStore } from "../registry.ts"
 
 export const errorResponse = (status: number, message: string) => {
   const { body, headers } = errorAnswer(status, message)
@@ -37,14 +38,21 @@ const readiness = Effect.gen(function*() {
     Effect.catchAllCause((cause) => Effect.succeed(Cause.failureOption(cause).pipe(Option.match({ onNone: () => "the store failed", onSome: (e) => e.reason }))))
   )
   const storeOpen = storeProblem === undefined
-  const workers = yield* (yield* Deliveries).running
-  const depth = storeOpen ? yield* store.depth() : new Map<string, ChannelDepth>()
+  const deliveries = yield* Deliveries
+  const workers = yield* deliveries.running
+  const owned = yield* deliveries.owned
+  const depth = storeOpen
+    ? yield* store.depth().pipe(Effect.orElseSucceed(() => new Map<string, ChannelDepth>()))
+    : new Map<string, ChannelDepth>()
   const ready = storeOpen && workers
   return HttpServerResponse.unsafeJson({
     status: ready ? "ready" : "not ready",
     store: storeOpen ? "open" : "unavailable",
+    database: describeStore(config.store),
     ...(storeProblem === undefined ? {} : { storeProblem }),
     workers: workers ? "running" : "stopped",
+    // The channels whose delivery runs in this process (with several replicas, each channel is delivered by one).
+    delivering: channels.filter((c) => owned.includes(c.channelId)).map((c) => c.name),
     channels: Object.fromEntries(
       channels.map((c) => [c.name, depth.get(c.channelId) ?? { outbox: 0, deadLetters: 0 }])
     ),

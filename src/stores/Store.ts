@@ -1,6 +1,7 @@
 // The durable store behind the bridge: the outbox of webhook events, dead letters, split parts, last outgoing.
-// The interface speaks of the bridge's things only, so a Postgres store can replace the SQLite one.
-import { Context, Data, type Effect } from "effect"
+// The interface speaks of the bridge's things only: SQLite (one process) and PostgreSQL (several replicas) implement it.
+// Times it takes and gives (due times, retrySince, a last outgoing's `at`) are in the caller's steady clock (steadyClock.ts).
+import { Context, Data, type Effect, type Scope } from "effect"
 import type { ChannelEvent, DeliveryStatus } from "../domain/events.ts"
 
 /**
@@ -18,6 +19,16 @@ export class StoreInUse extends Data.TaggedError("StoreInUse")<{ readonly messag
 
 /** A write: committed when it succeeds, and nothing of it kept when it fails with StoreUnavailable. */
 type Write<A> = Effect.Effect<A, StoreUnavailable>
+/** A read, which fails with StoreUnavailable when the store cannot be reached (a database server). */
+type Read<A> = Effect.Effect<A, StoreUnavailable>
+
+/**
+ * This process's right to deliver a channel's events, held until its scope closes; `lost` completes if it ends
+ * first (another replica may then own the channel). With one process per store, it is never lost.
+ */
+export interface ChannelOwnership {
+  readonly lost: Effect.Effect<void>
+}
 
 export interface NewEvent {
   readonly channelId: string
@@ -113,13 +124,13 @@ export interface StoreShape {
   readonly markRetry: (id: number, delayMs: number, error: string) => Write<void>
   readonly markDead: (id: number, error: string) => Write<void>
   /** When the next event of the channel is due (ms since the epoch), if any is pending. */
-  readonly nextDue: (channelId: string) => Effect.Effect<number | undefined>
-  readonly deadLetters: () => Effect.Effect<ReadonlyArray<DeadLetter>>
+  readonly nextDue: (channelId: string) => Read<number | undefined>
+  readonly deadLetters: () => Read<ReadonlyArray<DeadLetter>>
   /** Puts a dead event back in the outbox, due now, its attempts reset. */
   readonly requeue: (id: number) => Write<boolean>
   /** Marks a dead letter as handled another way (an unroutable push that now found its channel). */
   readonly resolve: (id: number) => Write<void>
-  readonly depth: () => Effect.Effect<ReadonlyMap<string, ChannelDepth>>
+  readonly depth: () => Read<ReadonlyMap<string, ChannelDepth>>
   /**
    * Records a receipt's status of a part (it only moves forward: a late "sent" never overwrites "delivered" or
    * "failed") and folds the statuses of the message's parts into the one the platform sees; a fold not forwarded
@@ -141,12 +152,17 @@ export interface StoreShape {
   readonly lastOutgoing: (
     channelId: string,
     contactId: string
-  ) => Effect.Effect<{ readonly quickReplies: ReadonlyArray<string> | undefined; readonly at: number } | undefined>
+  ) => Read<{ readonly quickReplies: ReadonlyArray<string> | undefined; readonly at: number } | undefined>
   /**
    * Succeeds when the store can take writes: its file is the one it opened, and no commit failed since the last one
    * that wrote (after a failure, this tries a small write itself, so readiness comes back with the disk).
    */
   readonly ready: () => Write<void>
+  /**
+   * Waits until this process owns the channel's delivery (at once when it is the store's only process) and holds it
+   * for the scope. Claims and records are the owner's alone: a process that lost a channel claims nothing more of it.
+   */
+  readonly own: (channelId: string) => Effect.Effect<ChannelOwnership, never, Scope.Scope>
 }
 
 export class Store extends Context.Tag("Store")<Store, StoreShape>() {}

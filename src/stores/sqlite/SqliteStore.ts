@@ -6,9 +6,10 @@ import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { ChannelEvent } from "../../domain/events.ts"
 import { migrations } from "./migrations.ts"
+import type { SqliteSettings } from "./settings.ts"
 import { longestDelayMs, retryAfterCapMs } from "../../services/RetryPolicy.ts"
 import { steadyMillis } from "../../steadyClock.ts"
-import { foldStatus } from "../../translate/splitStatus.ts"
+import { foldStoredParts, type StoredPart } from "../../translate/splitStatus.ts"
 import {
   type ChannelDepth,
   type DeadLetter,
@@ -16,7 +17,6 @@ import {
   type FoldOutcome,
   type NewEvent,
   type OutboxEvent,
-  type PartStatus,
   Store,
   type StoreShape,
   StoreUnavailable
@@ -263,12 +263,8 @@ export const openSqliteStore = (
 
   /** Folds the statuses of the message's `parts` parts; commits the fold's event unless it was forwarded already. */
   const foldParts = (mId: string, parts: number, toEvent: (fold: FoldedStatus) => NewEvent, t: number): FoldOutcome => {
-    const rows = q.parts.all(mId) as Array<Row>
-    const statuses = Array.from({ length: parts }, (_, i) => (rows.find((r) => r.part === i + 1)?.status ?? undefined) as PartStatus | undefined)
-    const status = foldStatus(statuses)
-    if (status === undefined) return "held"
-    const error = status === "failed" ? ((rows.find((r) => r.status === "failed")?.error as string | null) ?? undefined) : undefined
-    return insertEvent(toEvent({ mId, status, error }), t)
+    const fold = foldStoredParts(q.parts.all(mId) as unknown as Array<StoredPart>, parts)
+    return fold === undefined ? "held" : insertEvent(toEvent({ mId, ...fold }), t)
   }
 
   const store: StoreShape = {
@@ -375,7 +371,9 @@ export const openSqliteStore = (
         }
         // After a failed commit, a small write of its own: ready again as soon as one commits.
         return fault === undefined ? Effect.void : write((t) => void q.probe.run(t))
-      })
+      }),
+    // The process holds the store's lock (storeLock.ts): every channel is its own, for as long as it runs.
+    own: () => Effect.succeed({ lost: Effect.never })
   }
   /** Commits what is queued, then closes; a write asked for later fails instead of waiting forever. */
   const close = () => {
@@ -392,9 +390,10 @@ export const sqliteStore = (connect?: SqliteStoreOptions["connect"]): Layer.Laye
     Store,
     Effect.gen(function*() {
       const config = yield* AppConfig
+      const { path: file } = config.store as SqliteSettings
       const { store } = yield* Effect.acquireRelease(
         Effect.sync(() =>
-          openSqliteStore(config.store.path, {
+          openSqliteStore(file, {
             dueHorizonMs: longestDelayMs(config.delivery.retry),
             ...(connect ? { connect } : {})
           })

@@ -6,6 +6,7 @@ import * as path from "node:path"
 import { DatabaseSync } from "node:sqlite"
 import { StoreInUse } from "../Store.ts"
 import { AppConfig } from "../../config/AppConfig.ts"
+import type { SqliteSettings } from "./settings.ts"
 
 
 /**
@@ -47,5 +48,8 @@ export const lockStore = (file: string) =>
 
 /** The lock for the life of the layer (nothing for an in-memory store). */
 export const StoreLockLive: Layer.Layer<never, StoreInUse, AppConfig> = Layer.scopedDiscard(
-  Effect.flatMap(AppConfig, ({ store }) => store.path === ":memory:" ? Effect.void : lockStore(store.path))
+  Effect.flatMap(AppConfig, ({ store }) => {
+    const { path } = store as SqliteSettings
+    return path === ":memory:" ? Effect.void : lockStore(path)
+  })
 )

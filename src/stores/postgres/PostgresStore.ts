@@ -1,0 +1,431 @@
+// The Store on PostgreSQL through @effect/sql-pg, for several replicas on one database. Each write is one
+// transaction, committed before it is answered. Replicas agree through the database alone:
+// - a contact's queue is changed under a transaction lock of that contact (pg_advisory_xact_lock), so two replicas
+//   accepting two pushes of one contact at once keep their order, and the same push twice is kept once (UNIQUE);
+// - a message's split parts are folded under a transaction lock of the message, so two receipts of one text
+//   arriving at two replicas fold into one status;
+// - a channel is delivered by the replica that holds its row in channel_owner, a lease it renews every third of
+//   store.leaseMs; a replica that stops renewing (killed, cut off) loses it at the lease's end, and another takes it;
+// - claims lock their rows with FOR UPDATE SKIP LOCKED and are the owner's alone; an attempt's record counts only
+//   from the replica that leased the event, so a replica that lost a channel changes nothing of it any more.
+import * as Reactivity from "@effect/experimental/Reactivity"
+import type { SqlClient } from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { Deferred, Duration, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { randomUUID } from "node:crypto"
+import * as os from "node:os"
+import { AppConfig } from "../../config/AppConfig.ts"
+import type { ChannelEvent } from "../../domain/events.ts"
+import { longestDelayMs } from "../../services/RetryPolicy.ts"
+import { steadyMillis } from "../../steadyClock.ts"
+import { foldStoredParts, type StoredPart } from "../../translate/splitStatus.ts"
+import {
+  type ChannelDepth,
+  type ChannelOwnership,
+  type DeadLetter,
+  type FoldedStatus,
+  type FoldOutcome,
+  type NewEvent,
+  type OutboxEvent,
+  Store,
+  type StoreShape,
+  StoreUnavailable
+} from "../Store.ts"
+import { migrations } from "./migrations.ts"
+import type { PostgresSettings } from "./settings.ts"
+
+type Row = Record<string, unknown>
+
+/** How often a replica that does not own a channel tries to take it (a dead owner's lease has ended, or it let go). */
+export const ownPollMs = 2_000
+
+/** How long one store operation may take before it counts as the database being unreachable. */
+const operationTimeoutMs = 10_000
+
+/**
+ * SQLSTATE classes that say one statement was wrong (data, constraint, syntax): a bug, not an outage. Every other
+ * failure (connection lost or refused, server shutting down, out of resources, read-only standby, deadlock) says the
+ * database cannot take the write now.
+ */
+const statementFaults = /^(22|23|42)/
+
+/** The lock classes of pg_advisory_xact_lock(class, key). */
+const locks = { migrations: 0, contact: 1, message: 2 } as const
+
+/** Where the database is, for the start-up line and errors: the URL without its user and password. */
+export const describeUrl = (url: Redacted.Redacted<string>) => {
+  try {
+    const parsed = new URL(Redacted.value(url))
+    return `postgres ${parsed.hostname}${parsed.port ? `:${parsed.port}` : ""}${parsed.pathname}`
+  } catch {
+    return "postgres"
+  }
+}
+
+export interface PostgresStoreOptions {
+  readonly url: Redacted.Redacted<string>
+  readonly poolSize: number
+  readonly leaseMs: number
+  /** An event due further ahead than this (the longest wait the bridge chooses) is due now: the clock stepped back. */
+  readonly dueHorizonMs: number
+  /** Names this replica in channel_owner and in the logs (default: host, PID and a random tag). */
+  readonly replica?: string
+}
+
+/** The store on an open client: migrated, its leases renewed for the life of the scope. */
+export const makePostgresStore = (
+  options: PostgresStoreOptions
+): Effect.Effect<StoreShape, StoreUnavailable, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.gen(function*() {
+    const password = (() => {
+      try {
+        return decodeURIComponent(new URL(Redacted.value(options.url)).password)
+      } catch {
+        return ""
+      }
+    })()
+    /** The reason a failure gives, with the password taken out should a driver ever repeat it. */
+    const scrub = (text: string) => (password.length > 0 ? text.split(password).join("***") : text)
+    const where = describeUrl(options.url)
+
+    const unavailable = (e: SqlError | StoreUnavailable): Effect.Effect<never, StoreUnavailable> => {
+      if (e._tag === "StoreUnavailable") return Effect.fail(e)
+      const cause = e.cause as { readonly code?: unknown; readonly message?: unknown } | undefined
+      const code = typeof cause?.code === "string" ? cause.code : undefined
+      const detail = scrub(typeof cause?.message === "string" && cause.message !== "" ? cause.message : e.message)
+      if (code !== undefined && statementFaults.test(code)) return Effect.die(new Error(`${where}: ${detail} (${code})`))
+      return Effect.fail(new StoreUnavailable({ reason: `the database (${where}) cannot take the write: ${detail}` }))
+    }
+
+    const sql: SqlClient = yield* PgClient.make({
+      url: options.url,
+      maxConnections: options.poolSize,
+      connectTimeout: Duration.seconds(5),
+      idleTimeout: Duration.seconds(30),
+      applicationName: "custom-channel-server"
+    }).pipe(Effect.catchAll(unavailable))
+
+    /**
+     * One operation: in a transaction when it writes; a deadlock the database broke is tried again; no answer within
+     * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
+     * its dedupe key when the provider pushes it again).
+     */
+    const run = <A>(effect: Effect.Effect<A, SqlError>, transaction = true): Effect.Effect<A, StoreUnavailable> =>
+      (transaction ? sql.withTransaction(effect) : effect).pipe(
+        Effect.retry({
+          times: 3,
+          while: (e) => ["40P01", "40001"].includes(String((e.cause as { code?: unknown } | undefined)?.code))
+        }),
+        Effect.timeoutFail({
+          duration: operationTimeoutMs,
+          onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` })
+        }),
+        Effect.catchAll(unavailable)
+      )
+
+    // Migrations: one replica applies them while the others wait on the lock, then find them applied.
+    yield* run(Effect.gen(function*() {
+      yield* sql`SELECT pg_advisory_xact_lock(${locks.migrations}, 0)`
+      yield* sql`CREATE TABLE IF NOT EXISTS ccs_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`
+      const applied = new Set((yield* sql<{ version: number }>`SELECT version FROM ccs_schema_migrations`).map((r) => r.version))
+      for (const migration of migrations) {
+        if (applied.has(migration.version)) continue
+        for (const statement of migration.statements) yield* sql.unsafe(statement)
+        yield* sql`INSERT INTO ccs_schema_migrations (version) VALUES (${migration.version})`
+      }
+    }))
+
+    const me = options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    const horizon = options.dueHorizonMs
+
+    const lockContact = (channelId: string, contactId: string) =>
+      sql`SELECT pg_advisory_xact_lock(${locks.contact}, hashtext(${`${channelId}\n${contactId}`}))`
+    const lockMessage = (mId: string) => sql`SELECT pg_advisory_xact_lock(${locks.message}, hashtext(${mId}))`
+
+    /** Inserts the event at the end of its contact's queue (the head when the contact has nothing pending). */
+    const insertEvent = (e: NewEvent) =>
+      Effect.gen(function*() {
+        yield* lockContact(e.channelId, e.contactId)
+        const inserted = yield* sql`
+          INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, next_attempt_at, created_at, updated_at, retry_since)
+          VALUES (${e.dedupeKey}, ${e.channelId}, ${e.contactId}, 'event', ${e.mId}, ${JSON.stringify(e.event)}, 'pending',
+            EXISTS (SELECT 1 FROM outbox WHERE channel_id = ${e.channelId} AND contact_id = ${e.contactId} AND state = 'pending'),
+            0, ccs_now_ms(), ccs_now_ms(), ccs_now_ms())
+          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`
+        return inserted.length === 1 ? "accepted" as const : "duplicate" as const
+      })
+
+    /** After an event left the pending state, the next one of its contact (if any) becomes the head, due no earlier than now. */
+    const promoteNext = (channelId: string, contactId: string) =>
+      sql`UPDATE outbox SET waiting = false, next_attempt_at = GREATEST(next_attempt_at, ccs_now_ms()), updated_at = ccs_now_ms()
+        WHERE id = (SELECT MIN(id) FROM outbox WHERE channel_id = ${channelId} AND contact_id = ${contactId} AND state = 'pending' AND waiting)
+          AND NOT EXISTS (SELECT 1 FROM outbox WHERE channel_id = ${channelId} AND contact_id = ${contactId} AND state = 'pending' AND NOT waiting)`
+
+    /** Ends this replica's attempt of event `id` (delivered or dead), under its contact's lock; nothing if it lost the lease. */
+    const finish = (id: number, state: "delivered" | "dead", error: string | null) =>
+      Effect.gen(function*() {
+        const [row] = yield* sql<Row>`SELECT channel_id, contact_id FROM outbox WHERE id = ${id}`
+        if (row === undefined) return
+        const [channelId, contactId] = [row.channel_id as string, row.contact_id as string]
+        yield* lockContact(channelId, contactId)
+        const done = yield* sql`UPDATE outbox SET state = ${state}, attempts = attempts + 1, leased_by = NULL, last_error = ${error},
+            updated_at = ccs_now_ms()
+          WHERE id = ${id} AND state = 'pending' AND leased_by = ${me} RETURNING id`
+        if (done.length === 1) yield* promoteNext(channelId, contactId)
+      })
+
+    const foldParts = (mId: string, parts: number, toEvent: (fold: FoldedStatus) => NewEvent) =>
+      Effect.gen(function*() {
+        const rows = yield* sql<StoredPart>`SELECT part, status, error FROM part_status WHERE m_id = ${mId} ORDER BY part`
+        const fold = foldStoredParts(rows, parts)
+        return fold === undefined ? "held" as FoldOutcome : yield* insertEvent(toEvent({ mId, ...fold }))
+      })
+
+    /** The caller's steady time of a database time `ago` ms in the past. */
+    const localAgo = (ago: unknown) => Effect.map(steadyMillis, (now) => now - Number(ago))
+
+    // Ownership: the channels this replica holds, each with the steady time its lease was last taken or renewed.
+    const held = new Map<string, { readonly lost: Deferred.Deferred<void>; renewedAt: number }>()
+    /** A lease not renewed for this long is treated as lost here, a margin before the database lets another take it. */
+    const trustMs = options.leaseMs - Math.max(1_000, Math.floor(options.leaseMs / 5))
+
+    const tryOwn = (channelId: string) =>
+      run(sql<Row>`
+        WITH previous AS (SELECT owner FROM channel_owner WHERE channel_id = ${channelId})
+        INSERT INTO channel_owner (channel_id, owner, lease_until, since) VALUES (${channelId}, ${me}, ccs_now_ms() + ${options.leaseMs}, ccs_now_ms())
+        ON CONFLICT (channel_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
+            since = CASE WHEN channel_owner.owner = excluded.owner THEN channel_owner.since ELSE excluded.since END
+          WHERE channel_owner.lease_until < ccs_now_ms() OR channel_owner.owner = excluded.owner
+        RETURNING (SELECT owner FROM previous) AS previous`, false)
+
+    const renew = Effect.gen(function*() {
+      if (held.size === 0) return
+      const started = yield* steadyMillis
+      const ids = [...held.keys()]
+      const renewed = yield* run(
+        sql<Row>`UPDATE channel_owner SET lease_until = ccs_now_ms() + ${options.leaseMs}
+          WHERE owner = ${me} AND channel_id IN ${sql.in(ids)} RETURNING channel_id`,
+        false
+      ).pipe(Effect.option)
+      const kept = renewed._tag === "Some" ? new Set(renewed.value.map((r) => r.channel_id as string)) : undefined
+      for (const [channelId, lease] of held) {
+        if (kept?.has(channelId)) lease.renewedAt = started
+        else if (kept !== undefined || started - lease.renewedAt >= trustMs) {
+          held.delete(channelId)
+          yield* Effect.logWarning("this replica no longer owns the channel's delivery; another may take it").pipe(
+            Effect.annotateLogs({ channelId, reason: kept === undefined ? "the lease could not be renewed" : "the lease was taken" })
+          )
+          yield* Deferred.succeed(lease.lost, undefined)
+        }
+      }
+    })
+    yield* Effect.forkScoped(renew.pipe(Effect.repeat(Schedule.spaced(Math.floor(options.leaseMs / 3)))))
+
+    /** Lets go at once (a shutdown, or a worker that lost it): another replica takes it on its next try. */
+    const letGo = (channelId: string) =>
+      Effect.gen(function*() {
+        held.delete(channelId)
+        yield* run(sql`DELETE FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me}`, false).pipe(Effect.ignore)
+      })
+
+    // Waiting may be interrupted (a shutdown); a lease once taken is always let go with the scope.
+    const own = (channelId: string): Effect.Effect<ChannelOwnership, never, Scope.Scope> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          for (;;) {
+            const started = yield* steadyMillis
+            const taken = yield* tryOwn(channelId).pipe(Effect.orElseSucceed(() => []))
+            if (taken.length === 1) {
+              const lost = yield* Deferred.make<void>()
+              held.set(channelId, { lost, renewedAt: started })
+              yield* Effect.addFinalizer(() => letGo(channelId))
+              const previous = taken[0]!.previous as string | null
+              yield* Effect.logInfo("this replica owns the channel's delivery").pipe(
+                Effect.annotateLogs({ channelId, replica: me, ...(previous !== null && previous !== me ? { takenFrom: previous } : {}) })
+              )
+              return { lost: Deferred.await(lost) }
+            }
+            yield* restore(Effect.sleep(ownPollMs))
+          }
+        })
+      )
+
+    const store: StoreShape = {
+      accept: (e) => run(insertEvent(e)),
+      keepUnroutable: (kind, dedupeKey, fields, reason, source) =>
+        run(
+          Effect.map(
+            sql`INSERT INTO outbox (dedupe_key, kind, body, state, last_error, next_attempt_at, created_at, updated_at, retry_since, source)
+              VALUES (${dedupeKey}, ${kind}, ${JSON.stringify(fields)}, 'dead', ${reason}, ccs_now_ms(), ccs_now_ms(), ccs_now_ms(), ccs_now_ms(), ${source})
+              ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+            (rows) => (rows.length === 1 ? "accepted" as const : "duplicate" as const)
+          )
+        ),
+      claimDue: (channelId, limit) =>
+        Effect.gen(function*() {
+          // The events due, and those due further ahead than any delay we choose (the clock stepped back) first.
+          const rows = yield* run(sql<Row>`
+            WITH picked AS (
+              SELECT id, next_attempt_at > ccs_now_ms() + ${horizon} AS stranded FROM outbox
+              WHERE channel_id = ${channelId} AND state = 'pending' AND NOT waiting AND leased_by IS NULL
+                AND (next_attempt_at <= ccs_now_ms() OR next_attempt_at > ccs_now_ms() + ${horizon})
+                AND EXISTS (SELECT 1 FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me} AND lease_until > ccs_now_ms())
+              ORDER BY stranded DESC, next_attempt_at, id
+              LIMIT ${limit}
+              FOR UPDATE SKIP LOCKED)
+            UPDATE outbox SET leased_by = ${me}, updated_at = ccs_now_ms() FROM picked WHERE outbox.id = picked.id
+            RETURNING outbox.id, outbox.contact_id, outbox.m_id, outbox.body, outbox.attempts, picked.stranded, outbox.next_attempt_at,
+              ccs_now_ms() - outbox.retry_since AS since_ms`)
+          const now = yield* steadyMillis
+          return rows
+            .toSorted((a, b) =>
+              Number(b.stranded) - Number(a.stranded) || Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.id) - Number(b.id)
+            )
+            .map((row): OutboxEvent => ({
+              id: Number(row.id),
+              channelId,
+              contactId: row.contact_id as string,
+              mId: row.m_id as string,
+              event: JSON.parse(row.body as string) as ChannelEvent,
+              attempts: row.attempts as number,
+              retrySince: now - Number(row.since_ms)
+            }))
+        }),
+      // The owner frees what was leased (by itself before, or by a replica that owned the channel and died).
+      releaseLeases: (channelId) =>
+        run(sql`UPDATE outbox SET leased_by = NULL WHERE channel_id = ${channelId} AND state = 'pending' AND leased_by IS NOT NULL
+          AND EXISTS (SELECT 1 FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me} AND lease_until > ccs_now_ms())`).pipe(
+            Effect.asVoid
+          ),
+      abandonOtherChannels: (channelIds) =>
+        run(sql`UPDATE outbox SET state = 'dead', waiting = false, leased_by = NULL,
+            last_error = 'channel ' || channel_id || ' is no longer configured', updated_at = ccs_now_ms()
+          WHERE state = 'pending' AND channel_id NOT IN ${sql.in(channelIds)} RETURNING id`).pipe(Effect.map((rows) => rows.length)),
+      markDelivered: (id) => run(finish(id, "delivered", null)),
+      markRetry: (id, delayMs, error) =>
+        run(sql`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ccs_now_ms() + ${Math.round(delayMs)}, leased_by = NULL,
+            last_error = ${error}, updated_at = ccs_now_ms()
+          WHERE id = ${id} AND state = 'pending' AND leased_by = ${me}`).pipe(Effect.asVoid),
+      markDead: (id, error) => run(finish(id, "dead", error)),
+      nextDue: (channelId) =>
+        Effect.gen(function*() {
+          const [row] = yield* run(sql<Row>`SELECT MIN(next_attempt_at) - ccs_now_ms() AS wait FROM outbox
+            WHERE channel_id = ${channelId} AND state = 'pending' AND NOT waiting AND leased_by IS NULL`, false)
+          const now = yield* steadyMillis
+          if (row?.wait === null || row?.wait === undefined) return undefined
+          const wait = Number(row.wait)
+          return wait > horizon ? now : now + wait
+        }),
+      deadLetters: () =>
+        run(sql<Row>`SELECT id, created_at, channel_id, contact_id, m_id, kind, source, attempts, last_error, body
+          FROM outbox WHERE state = 'dead' ORDER BY id`, false).pipe(
+          Effect.map((rows) =>
+            rows.map((row): DeadLetter => ({
+              id: Number(row.id),
+              createdAt: Number(row.created_at),
+              channelId: (row.channel_id as string | null) ?? undefined,
+              contactId: (row.contact_id as string | null) ?? undefined,
+              mId: (row.m_id as string | null) ?? undefined,
+              kind: row.kind as DeadLetter["kind"],
+              source: (row.source as string | null) ?? undefined,
+              attempts: row.attempts as number,
+              lastError: (row.last_error as string | null) ?? "",
+              body: JSON.parse(row.body as string)
+            }))
+          )
+        ),
+      // A replayed event joins its contact's queue: it waits if the contact has a pending event already.
+      requeue: (id) =>
+        run(Effect.gen(function*() {
+          const [row] = yield* sql<Row>`SELECT channel_id, contact_id FROM outbox WHERE id = ${id} AND state = 'dead' AND kind = 'event'`
+          if (row === undefined) return false
+          const [channelId, contactId] = [row.channel_id as string, row.contact_id as string]
+          yield* lockContact(channelId, contactId)
+          const done = yield* sql`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = 0, leased_by = NULL,
+              waiting = EXISTS (SELECT 1 FROM outbox WHERE channel_id = ${channelId} AND contact_id = ${contactId} AND state = 'pending'),
+              updated_at = ccs_now_ms(), retry_since = ccs_now_ms()
+            WHERE id = ${id} AND state = 'dead' AND kind = 'event' RETURNING id`
+          return done.length === 1
+        })),
+      resolve: (id) => run(sql`UPDATE outbox SET state = 'resolved', updated_at = ccs_now_ms() WHERE id = ${id} AND state = 'dead'`).pipe(Effect.asVoid),
+      depth: () =>
+        run(sql<Row>`SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state`, false).pipe(
+          Effect.map((rows) => {
+            const out = new Map<string, ChannelDepth>()
+            for (const row of rows) {
+              const key = (row.channel_id as string | null) ?? ""
+              const depth = out.get(key) ?? { outbox: 0, deadLetters: 0 }
+              out.set(key, row.state === "pending" ? { ...depth, outbox: Number(row.n) } : { ...depth, deadLetters: Number(row.n) })
+            }
+            return out
+          })
+        ),
+      recordParts: (mId, partIds, toEvent) =>
+        run(Effect.gen(function*() {
+          yield* lockMessage(mId)
+          for (const [i, partId] of partIds.entries()) {
+            yield* sql`INSERT INTO part_status (part_id, m_id, part, parts) VALUES (${partId}, ${mId}, ${i + 1}, ${partIds.length})
+              ON CONFLICT (part_id) DO UPDATE SET m_id = excluded.m_id, part = excluded.part, parts = excluded.parts`
+          }
+          return yield* foldParts(mId, partIds.length, toEvent)
+        })),
+      foldReceipt: (receipt, toEvent) =>
+        run(Effect.gen(function*() {
+          // The message's lock before the part's row: the order recordParts takes them in.
+          const [known] = yield* sql<Row>`SELECT m_id FROM part_status WHERE part_id = ${receipt.partId}`
+          const before = (known?.m_id as string | null | undefined) ?? (receipt.part === 1 ? receipt.partId : null)
+          if (before !== null) yield* lockMessage(before)
+          // A part's status only moves forward: sent, then delivered or failed; a final status (and its error) stays.
+          const [row] = yield* sql<Row>`
+            INSERT INTO part_status (part_id, m_id, part, parts, status, error)
+            VALUES (${receipt.partId}, ${before}, ${receipt.part}, ${receipt.parts}, ${receipt.status}, ${receipt.error ?? null})
+            ON CONFLICT (part_id) DO UPDATE SET
+              m_id = COALESCE(part_status.m_id, excluded.m_id),
+              error = CASE WHEN part_status.status IS NULL OR (part_status.status = 'sent' AND excluded.status <> 'sent')
+                THEN excluded.error ELSE part_status.error END,
+              status = CASE WHEN part_status.status IS NULL OR (part_status.status = 'sent' AND excluded.status <> 'sent')
+                THEN excluded.status ELSE part_status.status END
+            RETURNING m_id, parts`
+          const mId = (row?.m_id as string | null | undefined) ?? null
+          if (mId === null) return "held" as FoldOutcome
+          if (mId !== before) yield* lockMessage(mId)
+          return yield* foldParts(mId, row!.parts as number, toEvent)
+        })),
+      rememberOutgoing: (channelId, contactId, quickReplies) =>
+        run(sql`INSERT INTO last_outgoing (channel_id, contact_id, quick_replies, sent_at)
+          VALUES (${channelId}, ${contactId}, ${quickReplies ? JSON.stringify(quickReplies) : null}, ccs_now_ms())
+          ON CONFLICT (channel_id, contact_id) DO UPDATE SET quick_replies = excluded.quick_replies, sent_at = excluded.sent_at`).pipe(
+            Effect.asVoid
+          ),
+      lastOutgoing: (channelId, contactId) =>
+        Effect.gen(function*() {
+          const [row] = yield* run(sql<Row>`SELECT quick_replies, ccs_now_ms() - sent_at AS ago FROM last_outgoing
+            WHERE channel_id = ${channelId} AND contact_id = ${contactId}`, false)
+          if (row === undefined) return undefined
+          const replies = row.quick_replies as string | null
+          return { quickReplies: replies ? (JSON.parse(replies) as Array<string>) : undefined, at: yield* localAgo(row.ago) }
+        }),
+      // A small write: ready when the database takes one (not a read-only standby, not cut off).
+      ready: () =>
+        run(sql`INSERT INTO store_probe (id, written_at) VALUES (1, ccs_now_ms())
+          ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`).pipe(Effect.asVoid),
+      own
+    }
+    return store
+  })
+
+/** The store at `store.url`, open (and its channels held) for the life of the layer. */
+export const PostgresStoreLive: Layer.Layer<Store, StoreUnavailable, AppConfig> = Layer.scoped(
+  Store,
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const settings = config.store as PostgresSettings
+    return yield* makePostgresStore({
+      url: settings.url,
+      poolSize: settings.poolSize,
+      leaseMs: settings.leaseMs,
+      dueHorizonMs: longestDelayMs(config.delivery.retry)
+    })
+  })
+).pipe(Layer.provide(Reactivity.layer))
