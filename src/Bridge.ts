@@ -60,15 +60,39 @@ const serverOptions = ({ server }: ChannelConfig) => ({
 const drainMs = ({ provider }: ChannelConfig) => provider.retry.deadlineMs + provider.timeoutMs + 5_000
 
 /**
+ * A server that holds the requests it receives until the handlers are there: it listens before the store is open
+ * (which takes a moment on a database server), and a request with no listener would never be answered.
+ */
+interface HoldingServer {
+  readonly server: Server
+  /** Lets go of the requests held so far, for `handle` to serve them; later ones go to `handle` directly. */
+  readonly release: (handle: (request: IncomingMessage, response: ServerResponse) => void) => void
+}
+const holdingServer = (config: ChannelConfig): HoldingServer => {
+  const server = createServer(serverOptions(config))
+  const held: Array<[IncomingMessage, ServerResponse]> = []
+  const hold = (request: IncomingMessage, response: ServerResponse) => void held.push([request, response])
+  server.on("request", hold)
+  return {
+    server,
+    release: (handle) => {
+      server.off("request", hold)
+      server.on("request", handle)
+      for (const [request, response] of held.splice(0)) handle(request, response)
+    }
+  }
+}
+
+/**
  * Serves POST /message with its own handler and everything else with the app. On shutdown, first stops accepting
  * connections and lets the requests in flight finish (the handlers are still there to answer them), and only
  * then lets go of the handlers.
  */
-const serveAndDrain = (node: () => Server, drainForMs: number) =>
+const serveAndDrain = (node: () => HoldingServer, drainForMs: number) =>
   Layer.scopedDiscard(Effect.gen(function*() {
     const router = yield* NodeHttpServer.makeHandler(yield* makeApp)
     const message = yield* messageHandler
-    const server = node()
+    const { release, server } = node()
     let inFlight = 0
     const done = () => inFlight--
     const handle = (request: IncomingMessage, response: ServerResponse) => {
@@ -77,7 +101,8 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
       response.once("close", done)
       router(request, response)
     }
-    server.on("request", handle)
+    // The requests that came while the store and the workers were starting are served now, in the order they came.
+    release(handle)
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
         server.close()
@@ -99,11 +124,11 @@ const serveAndDrain = (node: () => Server, drainForMs: number) =>
  * its requests, the workers let their current attempts end, the store closes, the lock goes.
  */
 export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, store = stores[config.store.plugin].layer) => {
-  let server: Server | undefined
-  return serveAndDrain(() => server!, drainMs(config)).pipe(
+  let holding: HoldingServer | undefined
+  return serveAndDrain(() => holding!, drainMs(config)).pipe(
     Layer.provide(Core(config, infrastructure, store)),
     Layer.merge(logStart),
-    Layer.provideMerge(NodeHttpServer.layer(() => (server = createServer(serverOptions(config))), {
+    Layer.provideMerge(NodeHttpServer.layer(() => (holding = holdingServer(config)).server, {
       host: config.server.host,
       port: config.server.port
     })),

@@ -12,7 +12,7 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { Deferred, Duration, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { Deferred, Duration, Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import * as os from "node:os"
 import { AppConfig } from "../../config/AppConfig.ts"
@@ -111,6 +111,15 @@ export const makePostgresStore = (
      * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
      * its dedupe key when the provider pushes it again).
      */
+    // The first operation to see the database fail, or come back, says so (once each way).
+    let failing = false
+    const report = (now: boolean, reason?: string) => {
+      if (now === failing) return Effect.void
+      failing = now
+      return now
+        ? Effect.logError("the store cannot write; pushes are answered 503 and /readyz is 503 until it can").pipe(Effect.annotateLogs({ reason }))
+        : Effect.logInfo("the store commits again; pushes are accepted")
+    }
     const run = <A>(effect: Effect.Effect<A, SqlError>, transaction = true): Effect.Effect<A, StoreUnavailable> =>
       (transaction ? sql.withTransaction(effect) : effect).pipe(
         Effect.retry({
@@ -121,7 +130,8 @@ export const makePostgresStore = (
           duration: operationTimeoutMs,
           onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` })
         }),
-        Effect.catchAll(unavailable)
+        Effect.catchAll(unavailable),
+        Effect.tapBoth({ onFailure: (e) => report(true, e.reason), onSuccess: () => report(false) })
       )
 
     // Migrations: one replica applies them while the others wait on the lock, then find them applied.
@@ -207,8 +217,9 @@ export const makePostgresStore = (
         sql<Row>`UPDATE channel_owner SET lease_until = ccs_now_ms() + ${options.leaseMs}
           WHERE owner = ${me} AND channel_id IN ${sql.in(ids)} RETURNING channel_id`,
         false
-      ).pipe(Effect.option)
-      const kept = renewed._tag === "Some" ? new Set(renewed.value.map((r) => r.channel_id as string)) : undefined
+      ).pipe(Effect.exit)
+      // Whatever went wrong (an outage, or anything unexpected), a lease not renewed in time is given up.
+      const kept = Exit.isSuccess(renewed) ? new Set(renewed.value.map((r) => r.channel_id as string)) : undefined
       for (const [channelId, lease] of held) {
         if (kept?.has(channelId)) lease.renewedAt = started
         else if (kept !== undefined || started - lease.renewedAt >= trustMs) {
