@@ -1,6 +1,6 @@
 // What ships: the single executable, run from an empty folder with no Node on the PATH, and the bundle under
-// Deno 2; each carries messages both ways through its own store.
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+// Deno 2 and Bun; each carries messages both ways through its own store, SQLite and PostgreSQL.
+import { afterAll, beforeAll, describe, expect, inject, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -8,6 +8,7 @@ import * as path from "node:path"
 import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
 import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { waitWhile } from "./harness.ts"
+import { freshDatabase } from "./postgresCluster.ts"
 import { type ServerProcess, startProcess } from "./serverProcess.ts"
 
 const root = path.join(import.meta.dirname, "..")
@@ -18,8 +19,8 @@ beforeAll(() => {
   execFileSync(process.execPath, [path.join(root, "src", "build", "buildExecutable.ts")], { cwd: root, stdio: "pipe", timeout: 120_000 })
 }, 180_000)
 
-/** A folder with a configuration between two simulators, as an operator would lay it out. */
-const setUp = async () => {
+/** A folder with a configuration between two simulators, as an operator would lay it out (PostgreSQL: `${DATABASE_URL}`). */
+const setUp = async (store: "sqlite" | "postgres" = "sqlite") => {
   const clicksend = await startClickSendSimulator({ username: "ship-user", apiKey: "ship-key" })
   const webhook = await startWebhookSimulator([token])
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-ship-"))
@@ -28,9 +29,9 @@ const setUp = async () => {
     platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
     provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "ship-user", apiKey: "${CS_KEY}", pushSecret: secret },
     channels: [{ name: "main", channelId: "ship", apiToken: token, numbers: ["+61411111111"] }],
-    store: { path: "./data/channel.db" }
+    store: store === "sqlite" ? { path: "./data/channel.db" } : { plugin: "postgres", url: "${DATABASE_URL}" }
   }))
-  return { clicksend, webhook, dir, close: async () => (await clicksend.close(), await webhook.close()) }
+  return { store, clicksend, webhook, dir, close: async () => (await clicksend.close(), await webhook.close()) }
 }
 
 /** Outgoing, its receipt, an incoming SMS, and a stranger: what the platform and ClickSend would do. */
@@ -54,7 +55,8 @@ const exercise = async (url: string, sims: Awaited<ReturnType<typeof setUp>>) =>
     { type: "message_status", mId, timestamp: 1775012927000, status: { value: "delivered" } },
     { type: "message", mId: "IN-1", timestamp: 1775012927000, message: { type: "text", text: "hi back" } }
   ])
-  expect(fs.existsSync(path.join(sims.dir, "data", "channel.db"))).toBe(true)
+  // The store is the one configured: the file, or the database (and then no file at all).
+  expect(fs.existsSync(path.join(sims.dir, "data", "channel.db"))).toBe(sims.store === "sqlite")
 }
 
 /** Exercises a started server, then stops it with SIGTERM, which must end it cleanly. */
@@ -104,5 +106,25 @@ describe.each([
       env: { ...process.env, CS_KEY: "ship-key", DENO_NO_UPDATE_CHECK: "1" }
     })
     await exerciseAndStop(server, sims)
+  }, 60_000)
+})
+
+// The same through the PostgreSQL store: the driver (pg, pure JavaScript) is bundled and runs under each runtime.
+describe.each([
+  ["the single executable", path.join(root, "dist", "channel-server"), []],
+  ["Deno 2", bin("deno"), ["run", "-A", bundle]],
+  ["Bun", bin("bun"), [bundle]]
+])("%s on PostgreSQL", (_, command, args) => {
+  let sims: Awaited<ReturnType<typeof setUp>>
+  beforeAll(async () => (sims = await setUp("postgres")))
+  afterAll(() => sims.close())
+
+  it("carries messages both ways through a PostgreSQL database", async () => {
+    const server = startProcess(command, args, {
+      cwd: sims.dir,
+      env: { ...process.env, CS_KEY: "ship-key", DENO_NO_UPDATE_CHECK: "1", DATABASE_URL: freshDatabase(inject("postgresAdminUrl")) }
+    })
+    await exerciseAndStop(server, sims)
+    expect(server.output.stdout).toContain("this replica owns the channel's delivery")
   }, 60_000)
 })
