@@ -14,6 +14,7 @@ import * as sqlite from "./stores/sqlite/settings.ts"
 import { StoreLockLive } from "./stores/sqlite/storeLock.ts"
 import { describeUrl, PostgresStoreLive } from "./stores/postgres/PostgresStore.ts"
 import { PostgresSettings } from "./stores/postgres/settings.ts"
+import { copyFromSqlite } from "./stores/postgres/copyFromSqlite.ts"
 import { Layer } from "effect"
 import * as respondIo from "./platforms/respondio/settings.ts"
 import { startDemoWebhook } from "./platforms/respondio/simulator.ts"
@@ -76,7 +77,9 @@ export const stores = {
     settings: PostgresSettings,
     layer: PostgresStoreLive,
     lock: Layer.empty,
-    describe: (s: StoreSettings) => describeUrl((s as PostgresSettings).url)
+    describe: (s: StoreSettings) => describeUrl((s as PostgresSettings).url),
+    /** `channel-server store copy-from-sqlite <file>`: a SQLite store's work moved in. */
+    copyFromSqlite
   }
 } as const
 

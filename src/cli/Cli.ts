@@ -1,4 +1,5 @@
-// The command line, built with @effect/cli: serve (the default), check-config, demo, dead-letters list|replay.
+// The command line, built with @effect/cli: serve (the default), check-config, demo, dead-letters list|replay,
+// store copy-from-sqlite.
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Data, Effect, Layer, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
@@ -92,6 +93,23 @@ const deadLetters = Command.make("dead-letters").pipe(
   Command.withSubcommands([list, replay])
 )
 
+const copyFromSqliteCommand = Command.make("copy-from-sqlite", {
+  config,
+  file: Args.file({ name: "sqlite-file", exists: "yes" }).pipe(Args.withDescription("the SQLite store to copy (its server stopped)"))
+}, ({ config, file }) =>
+  Effect.gen(function*() {
+    const loaded = yield* loadConfig(yield* configFile(config))
+    const { copyIntoStore } = yield* Effect.promise(() => import("./copyStore.ts"))
+    yield* copyIntoStore(file).pipe(Effect.provide(Layer.succeed(AppConfig, loaded)), Effect.provide(loggerFor(loaded.log)))
+  })).pipe(
+    Command.withDescription("Copy a SQLite store's pending events, dead letters, history, receipts and quick replies into the configured PostgreSQL store")
+  )
+
+const store = Command.make("store").pipe(
+  Command.withDescription("Moving a store's work"),
+  Command.withSubcommands([copyFromSqliteCommand])
+)
+
 const root = rootCommand.pipe(
   Command.withHandler(({ config }) => serveWith(Option.getOrElse(config, () => defaultConfigFile))),
   Command.withDescription(`SMS as a custom channel of a messaging platform, through the configured SMS provider.
@@ -103,8 +121,9 @@ Examples:
   channel-server demo
   channel-server dead-letters list
   channel-server dead-letters replay 42
-  channel-server dead-letters replay --all`),
-  Command.withSubcommands([serve, checkConfig, demo, deadLetters])
+  channel-server dead-letters replay --all
+  channel-server store copy-from-sqlite ./data/channel.db   (with a PostgreSQL store configured)`),
+  Command.withSubcommands([serve, checkConfig, demo, deadLetters, store])
 )
 
 export const cli = Command.run(root, { name: "custom-channel-server", version: packageJson.version })

@@ -73,10 +73,8 @@ export interface PostgresStoreOptions {
   readonly replica?: string
 }
 
-/** The store on an open client: migrated, its leases renewed for the life of the scope. */
-export const makePostgresStore = (
-  options: PostgresStoreOptions
-): Effect.Effect<StoreShape, StoreUnavailable, Scope.Scope | Reactivity.Reactivity> =>
+/** A pool to the database, its schema migrated: `run` makes one operation of a statement or a transaction. */
+export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poolSize">) =>
   Effect.gen(function*() {
     const password = (() => {
       try {
@@ -106,11 +104,6 @@ export const makePostgresStore = (
       applicationName: "custom-channel-server"
     }).pipe(Effect.catchAll(unavailable))
 
-    /**
-     * One operation: in a transaction when it writes; a deadlock the database broke is tried again; no answer within
-     * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
-     * its dedupe key when the provider pushes it again).
-     */
     // The first operation to see the database fail, or come back, says so (once each way).
     let failing = false
     const report = (now: boolean, reason?: string) => {
@@ -120,6 +113,11 @@ export const makePostgresStore = (
         ? Effect.logError("the store cannot write; pushes are answered 503 and /readyz is 503 until it can").pipe(Effect.annotateLogs({ reason }))
         : Effect.logInfo("the store commits again; pushes are accepted")
     }
+    /**
+     * One operation: in a transaction when it writes; a deadlock the database broke is tried again; no answer within
+     * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
+     * its dedupe key when the provider pushes it again).
+     */
     const run = <A>(effect: Effect.Effect<A, SqlError>, transaction = true): Effect.Effect<A, StoreUnavailable> =>
       (transaction ? sql.withTransaction(effect) : effect).pipe(
         Effect.retry({
@@ -145,7 +143,15 @@ export const makePostgresStore = (
         yield* sql`INSERT INTO ccs_schema_migrations (version) VALUES (${migration.version})`
       }
     }))
+    return { sql, run, where }
+  })
 
+/** The store on a new pool: migrated, its leases renewed for the life of the scope. */
+export const makePostgresStore = (
+  options: PostgresStoreOptions
+): Effect.Effect<StoreShape, StoreUnavailable, Scope.Scope | Reactivity.Reactivity> =>
+  Effect.gen(function*() {
+    const { run, sql } = yield* connectPostgres(options)
     const me = options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     const horizon = options.dueHorizonMs
 

@@ -1,0 +1,84 @@
+// `channel-server store copy-from-sqlite <file>`: moves a SQLite store's work into the configured PostgreSQL store,
+// in one transaction: the outbox (pending events, due at once, in their order; dead letters; the delivered history,
+// so a push ClickSend or Telnyx repeats later is still known), the statuses of sent parts and the latest quick
+// replies. What the database has already (same dedupe key, part or contact) is left as it is, so it can run twice.
+import type * as Reactivity from "@effect/experimental/Reactivity"
+import { Effect, type Scope } from "effect"
+import { DatabaseSync } from "node:sqlite"
+import { AppConfig } from "../../config/AppConfig.ts"
+import { openSqliteStore } from "../sqlite/SqliteStore.ts"
+import { lockStore } from "../sqlite/storeLock.ts"
+import type { StoreInUse, StoreUnavailable } from "../Store.ts"
+import { connectPostgres } from "./PostgresStore.ts"
+import type { PostgresSettings } from "./settings.ts"
+
+export interface Copied {
+  readonly events: { readonly copied: number; readonly known: number }
+  readonly parts: number
+  readonly quickReplies: number
+}
+
+type Row = Record<string, unknown>
+
+/** Rows per statement: well under PostgreSQL's 65,535 parameters. */
+const chunk = 500
+
+const chunks = <A>(rows: ReadonlyArray<A>) => Array.from({ length: Math.ceil(rows.length / chunk) }, (_, i) => rows.slice(i * chunk, (i + 1) * chunk))
+
+export const copyFromSqlite = (
+  file: string
+): Effect.Effect<Copied, StoreUnavailable | StoreInUse, AppConfig | Scope.Scope | Reactivity.Reactivity> =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const settings = config.store as PostgresSettings
+    // No server may be using the SQLite store meanwhile (its lock says so), and it is brought up to date first.
+    yield* lockStore(file)
+    yield* Effect.sync(() => openSqliteStore(file).close())
+    const read = yield* Effect.acquireRelease(Effect.sync(() => new DatabaseSync(file, { readOnly: true })), (db) => Effect.sync(() => db.close()))
+    const outbox = read.prepare(`SELECT dedupe_key, channel_id, contact_id, kind, m_id, body, state, attempts, last_error, created_at,
+      updated_at, retry_since, source FROM outbox WHERE state <> 'resolved' ORDER BY id`).all() as Array<Row>
+    const parts = read.prepare("SELECT part_id, m_id, part, parts, status, error FROM part_status").all() as Array<Row>
+    const replies = read.prepare("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing").all() as Array<Row>
+
+    const { run, sql } = yield* connectPostgres(settings)
+    return yield* run(Effect.gen(function*() {
+      let copied = 0
+      for (const rows of chunks(outbox)) {
+        const inserted = yield* sql`INSERT INTO outbox ${
+          sql.insert(rows.map((r) => ({
+            dedupe_key: r.dedupe_key,
+            channel_id: r.channel_id,
+            contact_id: r.contact_id,
+            kind: r.kind,
+            m_id: r.m_id,
+            body: r.body,
+            state: r.state,
+            // Each contact's queue is set right below; a pending event is due at once.
+            waiting: false,
+            attempts: r.attempts,
+            next_attempt_at: 0,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            retry_since: r.retry_since,
+            source: r.source
+          })))
+        } ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`
+        copied += inserted.length
+      }
+      // One head per contact, the oldest pending event (the database's own come first: their ids are lower).
+      yield* sql`UPDATE outbox SET waiting = (outbox.id <> heads.id) FROM (
+          SELECT channel_id, contact_id, MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY channel_id, contact_id) AS heads
+        WHERE outbox.state = 'pending' AND outbox.channel_id = heads.channel_id AND outbox.contact_id = heads.contact_id
+          AND outbox.waiting <> (outbox.id <> heads.id)`
+      let partsCopied = 0
+      for (const rows of chunks(parts)) {
+        partsCopied += (yield* sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`).length
+      }
+      let repliesCopied = 0
+      for (const rows of chunks(replies)) {
+        repliesCopied += (yield* sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
+      }
+      return { events: { copied, known: outbox.length - copied }, parts: partsCopied, quickReplies: repliesCopied }
+    }))
+  })
