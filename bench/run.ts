@@ -1,10 +1,12 @@
 // `npm run bench` (`-- --quick` for a short smoke run): the bridge against a bare Node forwarder (the floor)
-// and an Express + axios forwarder (what users start from), all on 127.0.0.1 in front of one fake ClickSend.
+// and an Express + axios forwarder (what users start from), all on 127.0.0.1 in front of one fake ClickSend; and the
+// bridge on PostgreSQL (a throwaway cluster this starts and removes), one replica and three.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { startPostgres } from "../test/postgresCluster.ts"
 import { type ServerProcess, startProcess } from "../test/serverProcess.ts"
 import { burst, type Call, closedLoop, median, openLoop, percentile } from "./load.ts"
 
@@ -165,6 +167,49 @@ const main = async () => {
     await stop(drain.proc)
   }
   row(`4. drain at ${limit}/s: % of the limit`, `${summary(drained, 1)}%, busiest window ${worstWindow}`, "", "", "", ">= 95%, never above the limit", verdict(median(drained) >= 95 && worstWindow <= limit))
+
+  // 7. The PostgreSQL store (a throwaway cluster with its fsync on): inbound accept with one and three replicas, and the
+  // drain, side by side with SQLite's rows 3 and 4.
+  const cluster = await startPostgres({ durable: true })
+  try {
+    const postgres = (name: string, extra: Record<string, unknown> = {}) =>
+      bridgeConfig(name, clicksend, webhook, { store: { plugin: "postgres", url: cluster.createDatabase(name) }, ...extra })
+    for (const replicas of [1, 3]) {
+      const config = postgres(`pgin${replicas}`)
+      const bridges = await Promise.all(Array.from({ length: replicas }, () => startBridge(config)))
+      const rates = [] as Array<number>
+      let peak = 0
+      const sampler = setInterval(() => (peak = Math.max(peak, ...bridges.map((b) => rssMb(b.proc.child.pid!)))), 100)
+      for (let run = 0; run < runs; run++) {
+        const spread: Call = (i) => pushTo(bridges[i % replicas]!.url, `PG${replicas}-${run}`)(i)
+        const sample = await closedLoop(spread, concurrency, seconds(5))
+        rates.push((sample.ok / sample.elapsedMs) * 1000)
+      }
+      clearInterval(sampler)
+      row(
+        `7. inbound pushes/s answered 200 on PostgreSQL, ${replicas} replica${replicas > 1 ? "s" : ""} (RSS per replica ${peak.toFixed(0)} MB, pool 10)`,
+        summary(rates), "", "", "", "reported (SQLite: row 3)", ""
+      )
+      for (const b of bridges) await stop(b.proc)
+    }
+    const drainedPg = [] as Array<number>
+    let worstPg = 0
+    for (let run = 0; run < runs; run++) {
+      await reset(webhook)
+      const config = postgres(`pgdrain${run}`, { delivery: { rateLimitPerSecond: limit } })
+      const bridges = await Promise.all([0, 1, 2].map(() => startBridge(config)))
+      const count = quick ? limit * 2 : limit * 6
+      await burst((i) => pushTo(bridges[i % 3]!.url, `PGDR${run}`)(i), count)
+      for (let i = 0; i < 300 && (await stats(webhook)).calls < count; i++) await new Promise((r) => setTimeout(r, 50))
+      const times = (await stats(webhook)).arrivals.sort((x, y) => x - y)
+      drainedPg.push(((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000)) / limit * 100)
+      for (const t of times) worstPg = Math.max(worstPg, times.filter((u) => u >= t && u < t + 1000).length)
+      for (const b of bridges) await stop(b.proc)
+    }
+    row(`7. drain at ${limit}/s on PostgreSQL, 3 replicas: % of the limit`, `${summary(drainedPg, 1)}%, busiest window ${worstPg}`, "", "", "", ">= 95%, never above the limit", verdict(median(drainedPg) >= 95 && worstPg <= limit))
+  } finally {
+    cluster.stop()
+  }
 
   // 5. The executable: cold start, memory, size.
   if (!quick) {

@@ -10,7 +10,7 @@ it("npm run bench -- --quick runs every scenario and prints the table", async ()
       resolve({ code: error ? 1 : 0, stdout }))
   )
   expect(code).toBe(0)
-  for (const scenario of ["1. outgoing", "2. outgoing p99", "3. inbound", "4. drain", "6. burst of 1,000 /message (unbatched)", "6. burst of 1,000 /message (batched)"]) {
+  for (const scenario of ["1. outgoing", "2. outgoing p99", "3. inbound", "4. drain", "6. burst of 1,000 /message (unbatched)", "6. burst of 1,000 /message (batched)", "7. inbound pushes/s answered 200 on PostgreSQL, 1 replica", "7. inbound pushes/s answered 200 on PostgreSQL, 3 replicas", "7. drain at 50/s on PostgreSQL"]) {
     expect(stdout).toContain(`| ${scenario}`)
   }
 }, 150_000)

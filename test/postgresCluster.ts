@@ -66,7 +66,11 @@ export interface PostgresCluster {
   readonly stop: () => void
 }
 
-export const startPostgres = async (): Promise<PostgresCluster> => {
+/**
+ * `durable`: keep PostgreSQL's own fsync (the benchmark's figures, comparable with SQLite's synchronous = FULL);
+ * the tests turn it off.
+ */
+export const startPostgres = async ({ durable = false }: { readonly durable?: boolean } = {}): Promise<PostgresCluster> => {
   const bin = binDir()
   const asRoot = process.getuid?.() === 0
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-pg-"))
@@ -89,9 +93,7 @@ export const startPostgres = async (): Promise<PostgresCluster> => {
     `-c port=${port}`,
     "-c listen_addresses=127.0.0.1",
     `-c unix_socket_directories=${dir}`,
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    ...(durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
     "-c max_connections=300"
   ].join(" ")
   const resume = () => void run("pg_ctl", ["-D", data, "-l", path.join(dir, "log"), "-w", "-t", "60", "-o", options, "start"])

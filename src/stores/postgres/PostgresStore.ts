@@ -40,6 +40,9 @@ type Row = Record<string, unknown>
 /** How often a replica that does not own a channel tries to take it (a dead owner's lease has ended, or it let go). */
 export const ownPollMs = 2_000
 
+/** How long after a successful operation the store counts as ready without asking the database again. */
+const readyForMs = 2_000
+
 /** How long one store operation may take before it counts as the database being unreachable. */
 const operationTimeoutMs = 10_000
 
@@ -106,6 +109,8 @@ export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poo
 
     // The first operation to see the database fail, or come back, says so (once each way).
     let failing = false
+    /** When an operation last succeeded (the process's steady clock). */
+    let lastOk = Number.NEGATIVE_INFINITY
     const report = (now: boolean, reason?: string) => {
       if (now === failing) return Effect.void
       failing = now
@@ -129,7 +134,10 @@ export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poo
           onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` })
         }),
         Effect.catchAll(unavailable),
-        Effect.tapBoth({ onFailure: (e) => report(true, e.reason), onSuccess: () => report(false) })
+        Effect.tapBoth({
+          onFailure: (e) => report(true, e.reason),
+          onSuccess: () => Effect.zipRight(Effect.map(steadyMillis, (t) => void (lastOk = t)), report(false))
+        })
       )
 
     // Migrations: one replica applies them while the others wait on the lock, then find them applied.
@@ -143,7 +151,9 @@ export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poo
         yield* sql`INSERT INTO ccs_schema_migrations (version) VALUES (${migration.version})`
       }
     }))
-    return { sql, run, where }
+    /** Whether an operation succeeded within the last `ms` and none failed since. */
+    const recentlyOk = (ms: number) => Effect.map(steadyMillis, (t) => !failing && t - lastOk < ms)
+    return { sql, run, where, recentlyOk }
   })
 
 /** The store on a new pool: migrated, its leases renewed for the life of the scope. */
@@ -151,7 +161,7 @@ export const makePostgresStore = (
   options: PostgresStoreOptions
 ): Effect.Effect<StoreShape, StoreUnavailable, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
-    const { run, sql } = yield* connectPostgres(options)
+    const { recentlyOk, run, sql } = yield* connectPostgres(options)
     const me = options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     const horizon = options.dueHorizonMs
 
@@ -423,10 +433,14 @@ export const makePostgresStore = (
           const replies = row.quick_replies as string | null
           return { quickReplies: replies ? (JSON.parse(replies) as Array<string>) : undefined, at: yield* localAgo(row.ago) }
         }),
-      // A small write: ready when the database takes one (not a read-only standby, not cut off).
+      // Ready when an operation succeeded a moment ago (every push asks: it costs nothing then); otherwise a small
+      // write tells (the database takes one: not a read-only standby, not cut off).
       ready: () =>
-        run(sql`INSERT INTO store_probe (id, written_at) VALUES (1, ccs_now_ms())
-          ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`).pipe(Effect.asVoid),
+        Effect.flatMap(recentlyOk(readyForMs), (ok) =>
+          ok
+            ? Effect.void
+            : run(sql`INSERT INTO store_probe (id, written_at) VALUES (1, ccs_now_ms())
+                ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`).pipe(Effect.asVoid)),
       own
     }
     return store
