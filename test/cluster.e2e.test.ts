@@ -92,7 +92,9 @@ describe("three replicas on one PostgreSQL database", () => {
       let takenOverAt = 0
       for (const until = Date.now() + 30_000; takenOverAt === 0 && Date.now() < until; await sleep(100)) {
         const states = await Promise.all(survivors.map(readyz))
-        if (states.some((s) => s?.delivering.includes("main"))) takenOverAt = Date.now()
+        const owners = states.filter((s) => s?.delivering.includes("main"))
+        expect(owners.length).toBeLessThanOrEqual(1)
+        if (owners.length === 1) takenOverAt = Date.now()
       }
       expect(takenOverAt).toBeGreaterThan(0)
       const takeoverMs = takenOverAt - killedAt

@@ -6,6 +6,7 @@ import { Deferred, Effect, Exit, Fiber, Redacted, Scope } from "effect"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { makePostgresStore, ownPollMs } from "../src/stores/postgres/PostgresStore.ts"
 import type { FoldedStatus, NewEvent } from "../src/stores/Store.ts"
+import * as net from "node:net"
 import { freePort, freshDatabase, psql } from "./postgresCluster.ts"
 import { event, openPostgres } from "./stores.ts"
 
@@ -117,8 +118,8 @@ describe("the PostgreSQL store with several replicas", () => {
       const ownership = yield* a!.own("C")
       const lost = yield* Deferred.make<void>()
       yield* Effect.fork(Effect.zipRight(ownership.lost, Deferred.succeed(lost, undefined)))
-      // As if A had not renewed for a whole lease: its lease has ended.
-      psql(url, "UPDATE channel_owner SET lease_until = 0")
+      // As if A had not renewed for a whole lease: its lease has ended, and another replica had taken it.
+      psql(url, "UPDATE channel_owner SET owner = 'gone', lease_until = 0")
       yield* b!.own("C")
       yield* Deferred.await(lost).pipe(Effect.timeoutFail({ duration: 3_000, onTimeout: () => new Error("A never heard it lost C") }))
       yield* a!.accept(event("E1", "+1"))
@@ -139,4 +140,36 @@ describe("the PostgreSQL store with several replicas", () => {
       expect(failure.reason).toMatch(new RegExp(`^the database \\(postgres 127\\.0\\.0\\.1:${port}/bridge\\) cannot take the write`))
       expect(failure.reason).not.toContain("S3cret-Pa55")
     }))
+
+  it.scopedLive("a network cut (the database silent, not refusing): operations fail within their bound, and the owner gives up its channel before its lease ends", () =>
+    Effect.gen(function*() {
+      const url = new URL(freshDatabase(inject("postgresAdminUrl")))
+      // A TCP relay between the store and the database that can stop passing bytes either way, as a cut cable would.
+      let cut = false
+      const database = { host: url.hostname, port: Number(url.port) }
+      const sockets = new Set<net.Socket>()
+      const relay = net.createServer((client) => {
+        const server = net.connect(database.port, database.host)
+        for (const s of [client, server]) {
+          sockets.add(s)
+          s.on("error", () => undefined)
+        }
+        client.on("data", (d) => void (cut || server.write(d)))
+        server.on("data", (d) => void (cut || client.write(d)))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve))),
+        () => Effect.sync(() => (sockets.forEach((s) => s.destroy()), relay.close()))
+      )
+      url.port = String((relay.address() as net.AddressInfo).port)
+      const store = yield* openPostgres(url.toString(), 3_000)
+      const ownership = yield* store.own("C")
+      yield* store.accept(event("E1", "+1"))
+      cut = true
+      const failure = yield* Effect.flip(store.accept(event("E2", "+1")))
+      expect(failure._tag).toBe("StoreUnavailable")
+      // The lease is given up here (its worker stops), however long the database takes to answer.
+      yield* ownership.lost
+      expect(yield* Effect.flip(store.claimDue("C", 10))).toMatchObject({ _tag: "StoreUnavailable" })
+    }), { timeout: 90_000 })
 })

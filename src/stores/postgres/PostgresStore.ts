@@ -12,7 +12,9 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { Deferred, Duration, Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
+import { SqlError as SqlErrorOf } from "@effect/sql/SqlError"
+import Pg from "pg"
+import { Deferred, Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import * as os from "node:os"
 import { AppConfig } from "../../config/AppConfig.ts"
@@ -99,13 +101,38 @@ export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poo
       return Effect.fail(new StoreUnavailable({ reason: `the database (${where}) cannot take the write: ${detail}` }))
     }
 
-    const sql: SqlClient = yield* PgClient.make({
-      url: options.url,
-      maxConnections: options.poolSize,
-      connectTimeout: Duration.seconds(5),
-      idleTimeout: Duration.seconds(30),
-      applicationName: "custom-channel-server"
-    }).pipe(Effect.catchAll(unavailable))
+    // A pool of our own, for what @effect/sql-pg's options do not reach: a connection cut off without a word (a
+    // network cut) is found by TCP keepalive and by the bounds on a query, and the server ends a session cut off
+    // in the middle of a transaction, releasing its locks.
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        new Pg.Pool({
+          connectionString: Redacted.value(options.url),
+          max: options.poolSize,
+          connectionTimeoutMillis: 5_000,
+          idleTimeoutMillis: 30_000,
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 5_000,
+          query_timeout: operationTimeoutMs,
+          application_name: "custom-channel-server",
+          options: [
+            `-c statement_timeout=${operationTimeoutMs}`,
+            `-c idle_in_transaction_session_timeout=${operationTimeoutMs}`,
+            "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+          ].join(" ")
+        })
+      ),
+      (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(1_000))
+    )
+    pool.on("error", () => undefined)
+    const sql: SqlClient = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "custom-channel-server" }).pipe(
+      Effect.catchAll(unavailable)
+    )
+    // Fails now, with the reason, when the database cannot be reached at start.
+    yield* Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => new SqlErrorOf({ cause, message: "cannot connect" }) }).pipe(
+      Effect.timeoutFail({ duration: operationTimeoutMs, onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` }) }),
+      Effect.catchAll(unavailable)
+    )
 
     // The first operation to see the database fail, or come back, says so (once each way).
     let failing = false
@@ -123,15 +150,22 @@ export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poo
      * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
      * its dedupe key when the provider pushes it again).
      */
-    const run = <A>(effect: Effect.Effect<A, SqlError>, transaction = true): Effect.Effect<A, StoreUnavailable> =>
+    const run = <A>(
+      effect: Effect.Effect<A, SqlError>,
+      transaction = true,
+      timeoutMs = operationTimeoutMs
+    ): Effect.Effect<A, StoreUnavailable> =>
       (transaction ? sql.withTransaction(effect) : effect).pipe(
         Effect.retry({
           times: 3,
           while: (e) => ["40P01", "40001"].includes(String((e.cause as { code?: unknown } | undefined)?.code))
         }),
+        // A transaction's BEGIN and COMMIT cannot be interrupted: on a connection cut off, the answer comes now
+        // and the transaction ends in the background (the query bounds above end it).
+        Effect.disconnect,
         Effect.timeoutFail({
-          duration: operationTimeoutMs,
-          onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` })
+          duration: timeoutMs,
+          onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${timeoutMs / 1000} s` })
         }),
         Effect.catchAll(unavailable),
         Effect.tapBoth({
@@ -225,29 +259,45 @@ export const makePostgresStore = (
           WHERE channel_owner.lease_until < ccs_now_ms() OR channel_owner.owner = excluded.owner
         RETURNING (SELECT owner FROM previous) AS previous`, false)
 
+    /** Ends this replica's hold on a channel (unless it is another hold by now): its worker stops. */
+    const loseLease = (channelId: string, lease: { readonly lost: Deferred.Deferred<void> }, reason: string) =>
+      Effect.gen(function*() {
+        if (held.get(channelId) !== lease) return
+        held.delete(channelId)
+        yield* Effect.logWarning("this replica no longer owns the channel's delivery; another may take it").pipe(
+          Effect.annotateLogs({ channelId, reason })
+        )
+        yield* Deferred.succeed(lease.lost, undefined)
+      })
+
+    // Renewed every third of the lease, each renewal bounded by that too; a channel another replica took is lost.
     const renew = Effect.gen(function*() {
-      if (held.size === 0) return
+      const leases = [...held.entries()]
+      if (leases.length === 0) return
       const started = yield* steadyMillis
-      const ids = [...held.keys()]
       const renewed = yield* run(
         sql<Row>`UPDATE channel_owner SET lease_until = ccs_now_ms() + ${options.leaseMs}
-          WHERE owner = ${me} AND channel_id IN ${sql.in(ids)} RETURNING channel_id`,
-        false
+          WHERE owner = ${me} AND channel_id IN ${sql.in(leases.map(([id]) => id))} RETURNING channel_id`,
+        false,
+        Math.floor(options.leaseMs / 3)
       ).pipe(Effect.exit)
-      // Whatever went wrong (an outage, or anything unexpected), a lease not renewed in time is given up.
-      const kept = Exit.isSuccess(renewed) ? new Set(renewed.value.map((r) => r.channel_id as string)) : undefined
-      for (const [channelId, lease] of held) {
-        if (kept?.has(channelId)) lease.renewedAt = started
-        else if (kept !== undefined || started - lease.renewedAt >= trustMs) {
-          held.delete(channelId)
-          yield* Effect.logWarning("this replica no longer owns the channel's delivery; another may take it").pipe(
-            Effect.annotateLogs({ channelId, reason: kept === undefined ? "the lease could not be renewed" : "the lease was taken" })
-          )
-          yield* Deferred.succeed(lease.lost, undefined)
-        }
+      // Not renewed (an outage): the watch below gives the lease up in time.
+      if (Exit.isFailure(renewed)) return
+      const kept = new Set(renewed.value.map((r) => r.channel_id as string))
+      for (const [channelId, lease] of leases) {
+        if (kept.has(channelId)) lease.renewedAt = Math.max(lease.renewedAt, started)
+        else yield* loseLease(channelId, lease, "another replica took the lease")
+      }
+    })
+    // A lease not renewed for `trustMs` is given up here, before the database lets another replica take it.
+    const watch = Effect.gen(function*() {
+      const now = yield* steadyMillis
+      for (const [channelId, lease] of [...held.entries()]) {
+        if (now - lease.renewedAt >= trustMs) yield* loseLease(channelId, lease, "the lease could not be renewed")
       }
     })
     yield* Effect.forkScoped(renew.pipe(Effect.repeat(Schedule.spaced(Math.floor(options.leaseMs / 3)))))
+    yield* Effect.forkScoped(watch.pipe(Effect.repeat(Schedule.spaced(250))))
 
     /** Lets go at once (a shutdown, or a worker that lost it): another replica takes it on its next try. */
     const letGo = (channelId: string) =>
@@ -291,19 +341,28 @@ export const makePostgresStore = (
         ),
       claimDue: (channelId, limit) =>
         Effect.gen(function*() {
-          // The events due, and those due further ahead than any delay we choose (the clock stepped back) first.
-          const rows = yield* run(sql<Row>`
-            WITH picked AS (
-              SELECT id, next_attempt_at > ccs_now_ms() + ${horizon} AS stranded FROM outbox
-              WHERE channel_id = ${channelId} AND state = 'pending' AND NOT waiting AND leased_by IS NULL
-                AND (next_attempt_at <= ccs_now_ms() OR next_attempt_at > ccs_now_ms() + ${horizon})
-                AND EXISTS (SELECT 1 FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me} AND lease_until > ccs_now_ms())
-              ORDER BY stranded DESC, next_attempt_at, id
-              LIMIT ${limit}
-              FOR UPDATE SKIP LOCKED)
-            UPDATE outbox SET leased_by = ${me}, updated_at = ccs_now_ms() FROM picked WHERE outbox.id = picked.id
-            RETURNING outbox.id, outbox.contact_id, outbox.m_id, outbox.body, outbox.attempts, picked.stranded, outbox.next_attempt_at,
-              ccs_now_ms() - outbox.retry_since AS since_ms`)
+          const rows = yield* run(Effect.gen(function*() {
+            // Only the owner claims; its lease row is locked until the claim commits, so a replica taking the
+            // channel over waits for it, and then frees what it leased.
+            const [owned] = yield* sql`SELECT 1 AS one FROM channel_owner
+              WHERE channel_id = ${channelId} AND owner = ${me} AND lease_until > ccs_now_ms() FOR SHARE`
+            if (owned === undefined) return []
+            // Leased by a replica that owned the channel before: free again (its attempt ended with it).
+            yield* sql`UPDATE outbox SET leased_by = NULL
+              WHERE channel_id = ${channelId} AND state = 'pending' AND leased_by IS NOT NULL AND leased_by <> ${me}`
+            // The events due, and those due further ahead than any delay we choose (the clock stepped back) first.
+            return yield* sql<Row>`
+              WITH picked AS (
+                SELECT id, next_attempt_at > ccs_now_ms() + ${horizon} AS stranded FROM outbox
+                WHERE channel_id = ${channelId} AND state = 'pending' AND NOT waiting AND leased_by IS NULL
+                  AND (next_attempt_at <= ccs_now_ms() OR next_attempt_at > ccs_now_ms() + ${horizon})
+                ORDER BY stranded DESC, next_attempt_at, id
+                LIMIT ${limit}
+                FOR UPDATE SKIP LOCKED)
+              UPDATE outbox SET leased_by = ${me}, updated_at = ccs_now_ms() FROM picked WHERE outbox.id = picked.id
+              RETURNING outbox.id, outbox.contact_id, outbox.m_id, outbox.body, outbox.attempts, picked.stranded, outbox.next_attempt_at,
+                ccs_now_ms() - outbox.retry_since AS since_ms`
+          }))
           const now = yield* steadyMillis
           return rows
             .toSorted((a, b) =>
@@ -325,10 +384,21 @@ export const makePostgresStore = (
           AND EXISTS (SELECT 1 FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me} AND lease_until > ccs_now_ms())`).pipe(
             Effect.asVoid
           ),
+      // Only channels no replica delivers: during a rolling change of the configuration, a channel another replica
+      // still has is left to it. The table is locked meanwhile (only when there is something to abandon), so no
+      // event joins a contact's queue as it is emptied.
       abandonOtherChannels: (channelIds) =>
-        run(sql`UPDATE outbox SET state = 'dead', waiting = false, leased_by = NULL,
-            last_error = 'channel ' || channel_id || ' is no longer configured', updated_at = ccs_now_ms()
-          WHERE state = 'pending' AND channel_id NOT IN ${sql.in(channelIds)} RETURNING id`).pipe(Effect.map((rows) => rows.length)),
+        run(Effect.gen(function*() {
+          const unowned = sql`state = 'pending' AND channel_id NOT IN ${sql.in(channelIds)}
+            AND NOT EXISTS (SELECT 1 FROM channel_owner WHERE channel_owner.channel_id = outbox.channel_id AND lease_until > ccs_now_ms())`
+          const [any] = yield* sql`SELECT 1 AS one FROM outbox WHERE ${unowned} LIMIT 1`
+          if (any === undefined) return 0
+          yield* sql`LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE`
+          const rows = yield* sql`UPDATE outbox SET state = 'dead', waiting = false, leased_by = NULL,
+              last_error = 'channel ' || channel_id || ' is no longer configured', updated_at = ccs_now_ms()
+            WHERE ${unowned} RETURNING id`
+          return rows.length
+        })),
       markDelivered: (id) => run(finish(id, "delivered", null)),
       markRetry: (id, delayMs, error) =>
         run(sql`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ccs_now_ms() + ${Math.round(delayMs)}, leased_by = NULL,

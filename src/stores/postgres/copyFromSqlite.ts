@@ -23,7 +23,17 @@ type Row = Record<string, unknown>
 /** Rows per statement: well under PostgreSQL's 65,535 parameters. */
 const chunk = 500
 
-const chunks = <A>(rows: ReadonlyArray<A>) => Array.from({ length: Math.ceil(rows.length / chunk) }, (_, i) => rows.slice(i * chunk, (i + 1) * chunk))
+function* chunks<A>(rows: Iterable<A>): Generator<Array<A>> {
+  let batch: Array<A> = []
+  for (const row of rows) {
+    batch.push(row)
+    if (batch.length === chunk) yield batch.splice(0)
+  }
+  if (batch.length > 0) yield batch
+}
+
+/** A copy is one transaction, however long it takes (each statement in it is bounded as usual). */
+const copyTimeoutMs = 60 * 60_000
 
 export const copyFromSqlite = (
   file: string
@@ -34,16 +44,18 @@ export const copyFromSqlite = (
     // No server may be using the SQLite store meanwhile (its lock says so), and it is brought up to date first.
     yield* lockStore(file)
     yield* Effect.sync(() => openSqliteStore(file).close())
-    const read = yield* Effect.acquireRelease(Effect.sync(() => new DatabaseSync(file, { readOnly: true })), (db) => Effect.sync(() => db.close()))
-    const outbox = read.prepare(`SELECT dedupe_key, channel_id, contact_id, kind, m_id, body, state, attempts, last_error, created_at,
-      updated_at, retry_since, source FROM outbox WHERE state <> 'resolved' ORDER BY id`).all() as Array<Row>
-    const parts = read.prepare("SELECT part_id, m_id, part, parts, status, error FROM part_status").all() as Array<Row>
-    const replies = read.prepare("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing").all() as Array<Row>
+    const source = yield* Effect.acquireRelease(Effect.sync(() => new DatabaseSync(file, { readOnly: true })), (db) => Effect.sync(() => db.close()))
+    // Read as they are copied, a chunk at a time: a long history need not fit in memory.
+    const rowsOf = (query: string) => chunks(source.prepare(query).iterate() as Iterable<Row>)
 
     const { run, sql } = yield* connectPostgres(settings)
     return yield* run(Effect.gen(function*() {
-      let copied = 0
-      for (const rows of chunks(outbox)) {
+      // Replicas running meanwhile wait (their pushes, their deliveries' records): no contact's queue changes under it.
+      yield* sql`LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE`
+      let [copied, read] = [0, 0]
+      for (const rows of rowsOf(`SELECT dedupe_key, channel_id, contact_id, kind, m_id, body, state, attempts, last_error, created_at,
+        updated_at, retry_since, source FROM outbox WHERE state <> 'resolved' ORDER BY id`)) {
+        read += rows.length
         const inserted = yield* sql`INSERT INTO outbox ${
           sql.insert(rows.map((r) => ({
             dedupe_key: r.dedupe_key,
@@ -72,13 +84,13 @@ export const copyFromSqlite = (
         WHERE outbox.state = 'pending' AND outbox.channel_id = heads.channel_id AND outbox.contact_id = heads.contact_id
           AND outbox.waiting <> (outbox.id <> heads.id)`
       let partsCopied = 0
-      for (const rows of chunks(parts)) {
+      for (const rows of rowsOf("SELECT part_id, m_id, part, parts, status, error FROM part_status")) {
         partsCopied += (yield* sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`).length
       }
       let repliesCopied = 0
-      for (const rows of chunks(replies)) {
+      for (const rows of rowsOf("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing")) {
         repliesCopied += (yield* sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
       }
-      return { events: { copied, known: outbox.length - copied }, parts: partsCopied, quickReplies: repliesCopied }
-    }))
+      return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied }
+    }), true, copyTimeoutMs)
   })

@@ -1,5 +1,5 @@
 // The store's schema, as numbered migrations run in order on start. Plain SQL, but for the
-// `INTEGER PRIMARY KEY` row id (a Postgres store would use an identity column).
+// `INTEGER PRIMARY KEY` row id (the PostgreSQL store keeps the same tables in its own migrations: ../postgres/migrations.ts).
 //
 // outbox.waiting = 1: the event waits behind an earlier pending event of the same contact; exactly one
 // pending event per contact has waiting = 0 (the head), so "what is due" is one index range, however long
