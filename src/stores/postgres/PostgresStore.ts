@@ -9,12 +9,7 @@
 // - claims lock their rows with FOR UPDATE SKIP LOCKED and are the owner's alone; an attempt's record counts only
 //   from the replica that leased the event, so a replica that lost a channel changes nothing of it any more.
 import * as Reactivity from "@effect/experimental/Reactivity"
-import type { SqlClient } from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
-import * as PgClient from "@effect/sql-pg/PgClient"
-import { SqlError as SqlErrorOf } from "@effect/sql/SqlError"
-import Pg from "pg"
-import { Deferred, Effect, Exit, Layer, Redacted, Schedule, type Scope } from "effect"
+import { Effect, Layer, type Redacted, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import * as os from "node:os"
 import { AppConfig } from "../../config/AppConfig.ts"
@@ -22,9 +17,9 @@ import type { ChannelEvent } from "../../domain/events.ts"
 import { longestDelayMs } from "../../services/RetryPolicy.ts"
 import { steadyMillis } from "../../steadyClock.ts"
 import { foldStoredParts, type StoredPart } from "../../translate/splitStatus.ts"
+import type { SqlError } from "@effect/sql/SqlError"
 import {
   type ChannelDepth,
-  type ChannelOwnership,
   type DeadLetter,
   type FoldedStatus,
   type FoldOutcome,
@@ -34,39 +29,14 @@ import {
   type StoreShape,
   StoreUnavailable
 } from "../Store.ts"
-import { migrations } from "./migrations.ts"
+import { channelLeases } from "./channelLeases.ts"
+import { connectPostgres, locks } from "./connection.ts"
 import type { PostgresSettings } from "./settings.ts"
 
 type Row = Record<string, unknown>
 
-/** How often a replica that does not own a channel tries to take it (a dead owner's lease has ended, or it let go). */
-export const ownPollMs = 2_000
-
 /** How long after a successful operation the store counts as ready without asking the database again. */
 const readyForMs = 2_000
-
-/** How long one store operation may take before it counts as the database being unreachable. */
-const operationTimeoutMs = 10_000
-
-/**
- * SQLSTATE classes that say one statement was wrong (data, constraint, syntax): a bug, not an outage. Every other
- * failure (connection lost or refused, server shutting down, out of resources, read-only standby, deadlock) says the
- * database cannot take the write now.
- */
-const statementFaults = /^(22|23|42)/
-
-/** The lock classes of pg_advisory_xact_lock(class, key). */
-const locks = { migrations: 0, contact: 1, message: 2 } as const
-
-/** Where the database is, for the start-up line and errors: the URL without its user and password. */
-export const describeUrl = (url: Redacted.Redacted<string>) => {
-  try {
-    const parsed = new URL(Redacted.value(url))
-    return `postgres ${parsed.hostname}${parsed.port ? `:${parsed.port}` : ""}${parsed.pathname}`
-  } catch {
-    return "postgres"
-  }
-}
 
 export interface PostgresStoreOptions {
   readonly url: Redacted.Redacted<string>
@@ -78,124 +48,13 @@ export interface PostgresStoreOptions {
   readonly replica?: string
 }
 
-/** A pool to the database, its schema migrated: `run` makes one operation of a statement or a transaction. */
-export const connectPostgres = (options: Pick<PostgresStoreOptions, "url" | "poolSize">) =>
-  Effect.gen(function*() {
-    const password = (() => {
-      try {
-        return decodeURIComponent(new URL(Redacted.value(options.url)).password)
-      } catch {
-        return ""
-      }
-    })()
-    /** The reason a failure gives, with the password taken out should a driver ever repeat it. */
-    const scrub = (text: string) => (password.length > 0 ? text.split(password).join("***") : text)
-    const where = describeUrl(options.url)
-
-    const unavailable = (e: SqlError | StoreUnavailable): Effect.Effect<never, StoreUnavailable> => {
-      if (e._tag === "StoreUnavailable") return Effect.fail(e)
-      const cause = e.cause as { readonly code?: unknown; readonly message?: unknown } | undefined
-      const code = typeof cause?.code === "string" ? cause.code : undefined
-      const detail = scrub(typeof cause?.message === "string" && cause.message !== "" ? cause.message : e.message)
-      if (code !== undefined && statementFaults.test(code)) return Effect.die(new Error(`${where}: ${detail} (${code})`))
-      return Effect.fail(new StoreUnavailable({ reason: `the database (${where}) cannot take the write: ${detail}` }))
-    }
-
-    // A pool of our own, for what @effect/sql-pg's options do not reach: a connection cut off without a word (a
-    // network cut) is found by TCP keepalive and by the bounds on a query, and the server ends a session cut off
-    // in the middle of a transaction, releasing its locks.
-    const pool = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        new Pg.Pool({
-          connectionString: Redacted.value(options.url),
-          max: options.poolSize,
-          connectionTimeoutMillis: 5_000,
-          idleTimeoutMillis: 30_000,
-          keepAlive: true,
-          keepAliveInitialDelayMillis: 5_000,
-          query_timeout: operationTimeoutMs,
-          application_name: "custom-channel-server",
-          options: [
-            `-c statement_timeout=${operationTimeoutMs}`,
-            `-c idle_in_transaction_session_timeout=${operationTimeoutMs}`,
-            "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
-          ].join(" ")
-        })
-      ),
-      (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(1_000))
-    )
-    pool.on("error", () => undefined)
-    const sql: SqlClient = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "custom-channel-server" }).pipe(
-      Effect.catchAll(unavailable)
-    )
-    // Fails now, with the reason, when the database cannot be reached at start.
-    yield* Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => new SqlErrorOf({ cause, message: "cannot connect" }) }).pipe(
-      Effect.timeoutFail({ duration: operationTimeoutMs, onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` }) }),
-      Effect.catchAll(unavailable)
-    )
-
-    // The first operation to see the database fail, or come back, says so (once each way).
-    let failing = false
-    /** When an operation last succeeded (the process's steady clock). */
-    let lastOk = Number.NEGATIVE_INFINITY
-    const report = (now: boolean, reason?: string) => {
-      if (now === failing) return Effect.void
-      failing = now
-      return now
-        ? Effect.logError("the store cannot write; pushes are answered 503 and /readyz is 503 until it can").pipe(Effect.annotateLogs({ reason }))
-        : Effect.logInfo("the store commits again; pushes are accepted")
-    }
-    /**
-     * One operation: in a transaction when it writes; a deadlock the database broke is tried again; no answer within
-     * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
-     * its dedupe key when the provider pushes it again).
-     */
-    const run = <A>(
-      effect: Effect.Effect<A, SqlError>,
-      transaction = true,
-      timeoutMs = operationTimeoutMs
-    ): Effect.Effect<A, StoreUnavailable> =>
-      (transaction ? sql.withTransaction(effect) : effect).pipe(
-        Effect.retry({
-          times: 3,
-          while: (e) => ["40P01", "40001"].includes(String((e.cause as { code?: unknown } | undefined)?.code))
-        }),
-        // A transaction's BEGIN and COMMIT cannot be interrupted: on a connection cut off, the answer comes now
-        // and the transaction ends in the background (the query bounds above end it).
-        Effect.disconnect,
-        Effect.timeoutFail({
-          duration: timeoutMs,
-          onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${timeoutMs / 1000} s` })
-        }),
-        Effect.catchAll(unavailable),
-        Effect.tapBoth({
-          onFailure: (e) => report(true, e.reason),
-          onSuccess: () => Effect.zipRight(Effect.map(steadyMillis, (t) => void (lastOk = t)), report(false))
-        })
-      )
-
-    // Migrations: one replica applies them while the others wait on the lock, then find them applied.
-    yield* run(Effect.gen(function*() {
-      yield* sql`SELECT pg_advisory_xact_lock(${locks.migrations}, 0)`
-      yield* sql`CREATE TABLE IF NOT EXISTS ccs_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`
-      const applied = new Set((yield* sql<{ version: number }>`SELECT version FROM ccs_schema_migrations`).map((r) => r.version))
-      for (const migration of migrations) {
-        if (applied.has(migration.version)) continue
-        for (const statement of migration.statements) yield* sql.unsafe(statement)
-        yield* sql`INSERT INTO ccs_schema_migrations (version) VALUES (${migration.version})`
-      }
-    }))
-    /** Whether an operation succeeded within the last `ms` and none failed since. */
-    const recentlyOk = (ms: number) => Effect.map(steadyMillis, (t) => !failing && t - lastOk < ms)
-    return { sql, run, where, recentlyOk }
-  })
-
 /** The store on a new pool: migrated, its leases renewed for the life of the scope. */
 export const makePostgresStore = (
   options: PostgresStoreOptions
 ): Effect.Effect<StoreShape, StoreUnavailable, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
-    const { recentlyOk, run, sql } = yield* connectPostgres(options)
+    const connection = yield* connectPostgres(options)
+    const { recentlyOk, run, sql } = connection
     const me = options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     const horizon = options.dueHorizonMs
 
@@ -215,6 +74,13 @@ export const makePostgresStore = (
           ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`
         return inserted.length === 1 ? "accepted" as const : "duplicate" as const
       })
+
+    /**
+     * A transaction whose loss in a crash of the database costs nothing but a repeat (a claim, an attempt's record:
+     * the event is sent again, at least once as always), so it does not wait for the disk. What is answered 200 (an
+     * accepted push, a fold, a kept push) always does.
+     */
+    const relaxed = <A>(effect: Effect.Effect<A, SqlError>) => run(Effect.zipRight(sql`SET LOCAL synchronous_commit = off`, effect))
 
     /** After an event left the pending state, the next one of its contact (if any) becomes the head, due no earlier than now. */
     const promoteNext = (channelId: string, contactId: string) =>
@@ -245,88 +111,7 @@ export const makePostgresStore = (
     /** The caller's steady time of a database time `ago` ms in the past. */
     const localAgo = (ago: unknown) => Effect.map(steadyMillis, (now) => now - Number(ago))
 
-    // Ownership: the channels this replica holds, each with the steady time its lease was last taken or renewed.
-    const held = new Map<string, { readonly lost: Deferred.Deferred<void>; renewedAt: number }>()
-    /** A lease not renewed for this long is treated as lost here, a margin before the database lets another take it. */
-    const trustMs = options.leaseMs - Math.max(1_000, Math.floor(options.leaseMs / 5))
-
-    const tryOwn = (channelId: string) =>
-      run(sql<Row>`
-        WITH previous AS (SELECT owner FROM channel_owner WHERE channel_id = ${channelId})
-        INSERT INTO channel_owner (channel_id, owner, lease_until, since) VALUES (${channelId}, ${me}, ccs_now_ms() + ${options.leaseMs}, ccs_now_ms())
-        ON CONFLICT (channel_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
-            since = CASE WHEN channel_owner.owner = excluded.owner THEN channel_owner.since ELSE excluded.since END
-          WHERE channel_owner.lease_until < ccs_now_ms() OR channel_owner.owner = excluded.owner
-        RETURNING (SELECT owner FROM previous) AS previous`, false)
-
-    /** Ends this replica's hold on a channel (unless it is another hold by now): its worker stops. */
-    const loseLease = (channelId: string, lease: { readonly lost: Deferred.Deferred<void> }, reason: string) =>
-      Effect.gen(function*() {
-        if (held.get(channelId) !== lease) return
-        held.delete(channelId)
-        yield* Effect.logWarning("this replica no longer owns the channel's delivery; another may take it").pipe(
-          Effect.annotateLogs({ channelId, reason })
-        )
-        yield* Deferred.succeed(lease.lost, undefined)
-      })
-
-    // Renewed every third of the lease, each renewal bounded by that too; a channel another replica took is lost.
-    const renew = Effect.gen(function*() {
-      const leases = [...held.entries()]
-      if (leases.length === 0) return
-      const started = yield* steadyMillis
-      const renewed = yield* run(
-        sql<Row>`UPDATE channel_owner SET lease_until = ccs_now_ms() + ${options.leaseMs}
-          WHERE owner = ${me} AND channel_id IN ${sql.in(leases.map(([id]) => id))} RETURNING channel_id`,
-        false,
-        Math.floor(options.leaseMs / 3)
-      ).pipe(Effect.exit)
-      // Not renewed (an outage): the watch below gives the lease up in time.
-      if (Exit.isFailure(renewed)) return
-      const kept = new Set(renewed.value.map((r) => r.channel_id as string))
-      for (const [channelId, lease] of leases) {
-        if (kept.has(channelId)) lease.renewedAt = Math.max(lease.renewedAt, started)
-        else yield* loseLease(channelId, lease, "another replica took the lease")
-      }
-    })
-    // A lease not renewed for `trustMs` is given up here, before the database lets another replica take it.
-    const watch = Effect.gen(function*() {
-      const now = yield* steadyMillis
-      for (const [channelId, lease] of [...held.entries()]) {
-        if (now - lease.renewedAt >= trustMs) yield* loseLease(channelId, lease, "the lease could not be renewed")
-      }
-    })
-    yield* Effect.forkScoped(renew.pipe(Effect.repeat(Schedule.spaced(Math.floor(options.leaseMs / 3)))))
-    yield* Effect.forkScoped(watch.pipe(Effect.repeat(Schedule.spaced(250))))
-
-    /** Lets go at once (a shutdown, or a worker that lost it): another replica takes it on its next try. */
-    const letGo = (channelId: string) =>
-      Effect.gen(function*() {
-        held.delete(channelId)
-        yield* run(sql`DELETE FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me}`, false).pipe(Effect.ignore)
-      })
-
-    // Waiting may be interrupted (a shutdown); a lease once taken is always let go with the scope.
-    const own = (channelId: string): Effect.Effect<ChannelOwnership, never, Scope.Scope> =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          for (;;) {
-            const started = yield* steadyMillis
-            const taken = yield* tryOwn(channelId).pipe(Effect.orElseSucceed(() => []))
-            if (taken.length === 1) {
-              const lost = yield* Deferred.make<void>()
-              held.set(channelId, { lost, renewedAt: started })
-              yield* Effect.addFinalizer(() => letGo(channelId))
-              const previous = taken[0]!.previous as string | null
-              yield* Effect.logInfo("this replica owns the channel's delivery").pipe(
-                Effect.annotateLogs({ channelId, replica: me, ...(previous !== null && previous !== me ? { takenFrom: previous } : {}) })
-              )
-              return { lost: Deferred.await(lost) }
-            }
-            yield* restore(Effect.sleep(ownPollMs))
-          }
-        })
-      )
+    const own = yield* channelLeases(connection, me, options.leaseMs)
 
     const store: StoreShape = {
       accept: (e) => run(insertEvent(e)),
@@ -341,7 +126,7 @@ export const makePostgresStore = (
         ),
       claimDue: (channelId, limit) =>
         Effect.gen(function*() {
-          const rows = yield* run(Effect.gen(function*() {
+          const rows = yield* relaxed(Effect.gen(function*() {
             // Only the owner claims; its lease row is locked until the claim commits, so a replica taking the
             // channel over waits for it, and then frees what it leased.
             const [owned] = yield* sql`SELECT 1 AS one FROM channel_owner
@@ -399,12 +184,12 @@ export const makePostgresStore = (
             WHERE ${unowned} RETURNING id`
           return rows.length
         })),
-      markDelivered: (id) => run(finish(id, "delivered", null)),
+      markDelivered: (id) => relaxed(finish(id, "delivered", null)),
       markRetry: (id, delayMs, error) =>
-        run(sql`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ccs_now_ms() + ${Math.round(delayMs)}, leased_by = NULL,
+        relaxed(sql`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ccs_now_ms() + ${Math.round(delayMs)}, leased_by = NULL,
             last_error = ${error}, updated_at = ccs_now_ms()
           WHERE id = ${id} AND state = 'pending' AND leased_by = ${me}`).pipe(Effect.asVoid),
-      markDead: (id, error) => run(finish(id, "dead", error)),
+      markDead: (id, error) => relaxed(finish(id, "dead", error)),
       nextDue: (channelId) =>
         Effect.gen(function*() {
           const [row] = yield* run(sql<Row>`SELECT MIN(next_attempt_at) - ccs_now_ms() AS wait FROM outbox

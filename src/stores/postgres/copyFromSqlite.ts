@@ -9,7 +9,7 @@ import { AppConfig } from "../../config/AppConfig.ts"
 import { openSqliteStore } from "../sqlite/SqliteStore.ts"
 import { lockStore } from "../sqlite/storeLock.ts"
 import type { StoreInUse, StoreUnavailable } from "../Store.ts"
-import { connectPostgres } from "./PostgresStore.ts"
+import { connectPostgres } from "./connection.ts"
 import type { PostgresSettings } from "./settings.ts"
 
 export interface Copied {
