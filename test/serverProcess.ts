@@ -10,6 +10,9 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>
 }
 
+const running = new Set<ChildProcess>()
+process.on("exit", () => running.forEach((child) => child.kill("SIGKILL")))
+
 export const startProcess = (
   command: string,
   args: ReadonlyArray<string>,
@@ -21,6 +24,9 @@ export const startProcess = (
   } = {}
 ): ServerProcess => {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] })
+  // A test that timed out never reaches its own cleanup: whatever it started ends with the test process.
+  running.add(child)
+  child.on("exit", () => running.delete(child))
   const output = { stdout: "", stderr: "" }
   child.stderr!.on("data", (d) => (output.stderr += d))
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))

@@ -4,7 +4,7 @@ import { Cause, Deferred, Effect, FiberSet, Option, Queue, Schedule } from "effe
 import { AppConfig } from "../config/AppConfig.ts"
 import type { Channel } from "../config/ChannelConfig.ts"
 import { Metrics } from "../services/Metrics.ts"
-import { RateLimits } from "../services/RateLimits.ts"
+import { type Limiter, RateLimits } from "../services/RateLimits.ts"
 import { Platform } from "../platforms/Platform.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
@@ -65,7 +65,8 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       }
     }
 
-    const attempt = (channel: Channel, pause: ReturnType<typeof makePause>, event: OutboxEvent) => {
+    /** One attempt: the webhook call within the channel's rate limit (`limit`), then its record (outside it). */
+    const attempt = (channel: Channel, pause: ReturnType<typeof makePause>, limit: Limiter, event: OutboxEvent) => {
       const log = { channel: channel.name, direction: event.event.kind === "message" ? "in" : "receipt", mId: event.mId }
       let recordFailures = 0
       /** The attempt's record, tried again while the store cannot write (said once). */
@@ -80,7 +81,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           ),
           Effect.retry(recordRetry)
         )
-      return platform.deliver(channel, event.event).pipe(
+      return limit(platform.deliver(channel, event.event)).pipe(
         Effect.matchEffect({
           onSuccess: () =>
             Effect.all([kept(store.markDelivered(event.id)), pause.succeeded, count(channel, "delivered")]).pipe(
@@ -154,7 +155,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
           for (const event of events) {
             yield* FiberSet.run(
               running,
-              limit(attempt(channel, pause, event)).pipe(
+              attempt(channel, pause, limit, event).pipe(
                 Effect.catchTag("StoreUnavailable", (e) => Deferred.fail(recordFailed, e)),
                 Effect.ensuring(Queue.offer(wake, undefined))
               )
