@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Redacted, Scope } from "effect"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { ownPollMs } from "../src/stores/postgres/channelLeases.ts"
+import { migrations } from "../src/stores/postgres/migrations.ts"
 import { makePostgresStore } from "../src/stores/postgres/PostgresStore.ts"
 import type { FoldedStatus, NewEvent } from "../src/stores/Store.ts"
 import * as net from "node:net"
@@ -24,7 +25,9 @@ describe("the PostgreSQL store with several replicas", () => {
     Effect.gen(function*() {
       const { url, stores } = yield* replicas(3)
       expect(stores).toHaveLength(3)
-      expect(psql(url, "SELECT version FROM ccs_schema_migrations ORDER BY version")).toBe("1")
+      // Each migration applied once.
+      expect(psql(url, "SELECT version FROM ccs_schema_migrations ORDER BY version")).toBe(migrations.map((m) => m.version).join("\n"))
+      expect(migrations.length).toBeGreaterThanOrEqual(2)
     }))
 
   it.scopedLive("the same push at two replicas at once is kept once", () =>

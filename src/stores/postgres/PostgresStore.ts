@@ -64,16 +64,10 @@ export const makePostgresStore = (
 
     /** Inserts the event at the end of its contact's queue (the head when the contact has nothing pending). */
     const insertEvent = (e: NewEvent) =>
-      Effect.gen(function*() {
-        yield* lockContact(e.channelId, e.contactId)
-        const inserted = yield* sql`
-          INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, next_attempt_at, created_at, updated_at, retry_since)
-          VALUES (${e.dedupeKey}, ${e.channelId}, ${e.contactId}, 'event', ${e.mId}, ${JSON.stringify(e.event)}, 'pending',
-            EXISTS (SELECT 1 FROM outbox WHERE channel_id = ${e.channelId} AND contact_id = ${e.contactId} AND state = 'pending'),
-            0, ccs_now_ms(), ccs_now_ms(), ccs_now_ms())
-          ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`
-        return inserted.length === 1 ? "accepted" as const : "duplicate" as const
-      })
+      Effect.map(
+        sql<Row>`SELECT ccs_insert_event(${e.dedupeKey}, ${e.channelId}, ${e.contactId}, ${e.mId}, ${JSON.stringify(e.event)}) AS inserted`,
+        ([row]) => (row?.inserted === true ? "accepted" as const : "duplicate" as const)
+      )
 
     /**
      * A transaction whose loss in a crash of the database costs nothing but a repeat (a claim, an attempt's record:
@@ -114,7 +108,8 @@ export const makePostgresStore = (
     const own = yield* channelLeases(connection, me, options.leaseMs)
 
     const store: StoreShape = {
-      accept: (e) => run(insertEvent(e)),
+      // One statement (the lock and the insert in the database's function): one round trip, committed before the answer.
+      accept: (e) => run(insertEvent(e), false),
       keepUnroutable: (kind, dedupeKey, fields, reason, source) =>
         run(
           Effect.map(

@@ -68,5 +68,24 @@ export const migrations: ReadonlyArray<Migration> = [
         since BIGINT NOT NULL
       )`
     ]
+  },
+  {
+    // An event joins its contact's queue in one round trip: the contact's transaction lock, then (a statement of its
+    // own, so it sees what a push of the same contact committed while this one waited for the lock) the insert,
+    // the head of the queue when the contact has nothing pending. True when it was inserted, false for a duplicate.
+    version: 2,
+    statements: [
+      `CREATE FUNCTION ccs_insert_event(p_dedupe_key text, p_channel_id text, p_contact_id text, p_m_id text, p_body text)
+        RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(1, hashtext(p_channel_id || E'\n' || p_contact_id));
+        INSERT INTO outbox (dedupe_key, channel_id, contact_id, kind, m_id, body, state, waiting, next_attempt_at, created_at, updated_at, retry_since)
+        VALUES (p_dedupe_key, p_channel_id, p_contact_id, 'event', p_m_id, p_body, 'pending',
+          EXISTS (SELECT 1 FROM outbox WHERE channel_id = p_channel_id AND contact_id = p_contact_id AND state = 'pending'),
+          0, ccs_now_ms(), ccs_now_ms(), ccs_now_ms())
+        ON CONFLICT (dedupe_key) DO NOTHING;
+        RETURN FOUND;
+      END $$`
+    ]
   }
 ]
