@@ -175,5 +175,24 @@ describe("the PostgreSQL store with several replicas", () => {
       // The lease is given up here (its worker stops), however long the database takes to answer.
       yield* ownership.lost
       expect(yield* Effect.flip(store.claimDue("C", 10))).toMatchObject({ _tag: "StoreUnavailable" })
-    }), { timeout: 90_000 })
+      // The cable is back: the connections that were cut are not reused (a late answer would land in another
+      // operation), and the store works again.
+      cut = false
+      expect(yield* store.accept(event("E3", "+1"))).toBe("accepted")
+      expect(yield* store.accept(event("E1", "+1"))).toBe("duplicate")
+    }), { timeout: 120_000 })
+
+  it.scopedLive("a claim of an earlier worker run that commits late (after the next run began) does not keep its events", () =>
+    Effect.gen(function*() {
+      const { stores: [a], url } = yield* replicas(1)
+      yield* a!.own("C")
+      yield* a!.accept(event("E1", "+1"))
+      yield* a!.releaseLeases("C")
+      expect((yield* a!.claimDue("C", 10)).map((e) => e.mId)).toEqual(["E1"])
+      const earlier = psql(url, "SELECT leased_by FROM outbox")
+      // The worker starts over (its attempts ended), and then the earlier run's claim commits.
+      yield* a!.releaseLeases("C")
+      psql(url, `UPDATE outbox SET leased_by = '${earlier}'`)
+      expect((yield* a!.claimDue("C", 10)).map((e) => e.mId)).toEqual(["E1"])
+    }))
 })

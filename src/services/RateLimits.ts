@@ -46,7 +46,9 @@ export const evenlySpaced = (
 
     return (effect) =>
       Effect.flatMap(Deferred.make<number>(), (finished) =>
-        Effect.zipRight(admit(finished), effect).pipe(
+        // The wait for a turn can be interrupted even inside an uninterruptible attempt (a shutdown, a channel lost):
+        // then the call never starts.
+        Effect.zipRight(Effect.interruptible(admit(finished)), effect).pipe(
           // Also when interrupted while waiting: a call that never ran finished at once.
           Effect.ensuring(Effect.flatMap(steadyMillis, (t) => Deferred.succeed(finished, t)))
         ))

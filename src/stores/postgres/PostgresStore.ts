@@ -35,6 +35,9 @@ import type { PostgresSettings } from "./settings.ts"
 
 type Row = Record<string, unknown>
 
+/** A channel no longer configured is abandoned only once no replica has owned it for this long. */
+const abandonAfterMs = 60_000
+
 /** How long after a successful operation the store counts as ready without asking the database again. */
 const readyForMs = 2_000
 
@@ -61,6 +64,20 @@ export const makePostgresStore = (
     const lockContact = (channelId: string, contactId: string) =>
       sql`SELECT pg_advisory_xact_lock(${locks.contact}, hashtext(${`${channelId}\n${contactId}`}))`
     const lockMessage = (mId: string) => sql`SELECT pg_advisory_xact_lock(${locks.message}, hashtext(${mId}))`
+
+    // Leases are taken per worker run: `releaseLeases` starts a run with a token of its own, its claims lease with it,
+    // its records count only with it, and its claims free what any other token leased (a replica that owned the
+    // channel before; a claim of this replica's earlier run that committed after that run ended).
+    let runs = 0
+    const tokens = new Map<string, string>()
+    const tokenOf = (channelId: string) => tokens.get(channelId) ?? `${me}#0`
+    const leases = new Map<number, { readonly channelId: string; readonly token: string }>()
+    const leaseOf = (id: number) => leases.get(id)?.token ?? ""
+    const newRun = (channelId: string) =>
+      Effect.sync(() => {
+        tokens.set(channelId, `${me}#${++runs}`)
+        for (const [id, lease] of leases) if (lease.channelId === channelId) leases.delete(id)
+      })
 
     /** Inserts the event at the end of its contact's queue (the head when the contact has nothing pending). */
     const insertEvent = (e: NewEvent) =>
@@ -91,9 +108,9 @@ export const makePostgresStore = (
         yield* lockContact(channelId, contactId)
         const done = yield* sql`UPDATE outbox SET state = ${state}, attempts = attempts + 1, leased_by = NULL, last_error = ${error},
             updated_at = ccs_now_ms()
-          WHERE id = ${id} AND state = 'pending' AND leased_by = ${me} RETURNING id`
+          WHERE id = ${id} AND state = 'pending' AND leased_by = ${leaseOf(id)} RETURNING id`
         if (done.length === 1) yield* promoteNext(channelId, contactId)
-      })
+      }).pipe(Effect.tap(() => Effect.sync(() => leases.delete(id))))
 
     const foldParts = (mId: string, parts: number, toEvent: (fold: FoldedStatus) => NewEvent) =>
       Effect.gen(function*() {
@@ -109,7 +126,7 @@ export const makePostgresStore = (
 
     const store: StoreShape = {
       // One statement (the lock and the insert in the database's function): one round trip, committed before the answer.
-      accept: (e) => run(insertEvent(e), false),
+      accept: (e) => run(insertEvent(e), { transaction: false }),
       keepUnroutable: (kind, dedupeKey, fields, reason, source) =>
         run(
           Effect.map(
@@ -121,6 +138,7 @@ export const makePostgresStore = (
         ),
       claimDue: (channelId, limit) =>
         Effect.gen(function*() {
+          const token = tokenOf(channelId)
           const rows = yield* relaxed(Effect.gen(function*() {
             // Only the owner claims; its lease row is locked until the claim commits, so a replica taking the
             // channel over waits for it, and then frees what it leased.
@@ -129,7 +147,7 @@ export const makePostgresStore = (
             if (owned === undefined) return []
             // Leased by a replica that owned the channel before: free again (its attempt ended with it).
             yield* sql`UPDATE outbox SET leased_by = NULL
-              WHERE channel_id = ${channelId} AND state = 'pending' AND leased_by IS NOT NULL AND leased_by <> ${me}`
+              WHERE channel_id = ${channelId} AND state = 'pending' AND leased_by IS NOT NULL AND leased_by <> ${token}`
             // The events due, and those due further ahead than any delay we choose (the clock stepped back) first.
             return yield* sql<Row>`
               WITH picked AS (
@@ -139,7 +157,7 @@ export const makePostgresStore = (
                 ORDER BY stranded DESC, next_attempt_at, id
                 LIMIT ${limit}
                 FOR UPDATE SKIP LOCKED)
-              UPDATE outbox SET leased_by = ${me}, updated_at = ccs_now_ms() FROM picked WHERE outbox.id = picked.id
+              UPDATE outbox SET leased_by = ${token}, updated_at = ccs_now_ms() FROM picked WHERE outbox.id = picked.id
               RETURNING outbox.id, outbox.contact_id, outbox.m_id, outbox.body, outbox.attempts, picked.stranded, outbox.next_attempt_at,
                 ccs_now_ms() - outbox.retry_since AS since_ms`
           }))
@@ -148,29 +166,33 @@ export const makePostgresStore = (
             .toSorted((a, b) =>
               Number(b.stranded) - Number(a.stranded) || Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.id) - Number(b.id)
             )
-            .map((row): OutboxEvent => ({
-              id: Number(row.id),
-              channelId,
-              contactId: row.contact_id as string,
-              mId: row.m_id as string,
-              event: JSON.parse(row.body as string) as ChannelEvent,
-              attempts: row.attempts as number,
-              retrySince: now - Number(row.since_ms)
-            }))
+            .map((row): OutboxEvent => {
+              leases.set(Number(row.id), { channelId, token })
+              return {
+                id: Number(row.id),
+                channelId,
+                contactId: row.contact_id as string,
+                mId: row.m_id as string,
+                event: JSON.parse(row.body as string) as ChannelEvent,
+                attempts: row.attempts as number,
+                retrySince: now - Number(row.since_ms)
+              }
+            })
         }),
       // The owner frees what was leased (by itself before, or by a replica that owned the channel and died).
       releaseLeases: (channelId) =>
-        run(sql`UPDATE outbox SET leased_by = NULL WHERE channel_id = ${channelId} AND state = 'pending' AND leased_by IS NOT NULL
+        Effect.zipRight(newRun(channelId), run(sql`UPDATE outbox SET leased_by = NULL WHERE channel_id = ${channelId} AND state = 'pending' AND leased_by IS NOT NULL
           AND EXISTS (SELECT 1 FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me} AND lease_until > ccs_now_ms())`).pipe(
             Effect.asVoid
-          ),
-      // Only channels no replica delivers: during a rolling change of the configuration, a channel another replica
-      // still has is left to it. The table is locked meanwhile (only when there is something to abandon), so no
+          )),
+      // Only channels no replica has delivered for a minute: during a rolling change of the configuration (or a
+      // restart, which lets the channel go for a moment), a channel another replica still has is left to it. The table is locked meanwhile (only when there is something to abandon), so no
       // event joins a contact's queue as it is emptied.
       abandonOtherChannels: (channelIds) =>
         run(Effect.gen(function*() {
           const unowned = sql`state = 'pending' AND channel_id NOT IN ${sql.in(channelIds)}
-            AND NOT EXISTS (SELECT 1 FROM channel_owner WHERE channel_owner.channel_id = outbox.channel_id AND lease_until > ccs_now_ms())`
+            AND NOT EXISTS (SELECT 1 FROM channel_owner WHERE channel_owner.channel_id = outbox.channel_id
+              AND lease_until > ccs_now_ms() - ${abandonAfterMs})`
           const [any] = yield* sql`SELECT 1 AS one FROM outbox WHERE ${unowned} LIMIT 1`
           if (any === undefined) return 0
           yield* sql`LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE`
@@ -183,12 +205,12 @@ export const makePostgresStore = (
       markRetry: (id, delayMs, error) =>
         relaxed(sql`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ccs_now_ms() + ${Math.round(delayMs)}, leased_by = NULL,
             last_error = ${error}, updated_at = ccs_now_ms()
-          WHERE id = ${id} AND state = 'pending' AND leased_by = ${me}`).pipe(Effect.asVoid),
+          WHERE id = ${id} AND state = 'pending' AND leased_by = ${leaseOf(id)}`).pipe(Effect.tap(() => Effect.sync(() => leases.delete(id))), Effect.asVoid),
       markDead: (id, error) => relaxed(finish(id, "dead", error)),
       nextDue: (channelId) =>
         Effect.gen(function*() {
           const [row] = yield* run(sql<Row>`SELECT MIN(next_attempt_at) - ccs_now_ms() AS wait FROM outbox
-            WHERE channel_id = ${channelId} AND state = 'pending' AND NOT waiting AND leased_by IS NULL`, false)
+            WHERE channel_id = ${channelId} AND state = 'pending' AND NOT waiting AND leased_by IS NULL`, { transaction: false, read: true })
           const now = yield* steadyMillis
           if (row?.wait === null || row?.wait === undefined) return undefined
           const wait = Number(row.wait)
@@ -196,7 +218,7 @@ export const makePostgresStore = (
         }),
       deadLetters: () =>
         run(sql<Row>`SELECT id, created_at, channel_id, contact_id, m_id, kind, source, attempts, last_error, body
-          FROM outbox WHERE state = 'dead' ORDER BY id`, false).pipe(
+          FROM outbox WHERE state = 'dead' ORDER BY id`, { transaction: false, read: true }).pipe(
           Effect.map((rows) =>
             rows.map((row): DeadLetter => ({
               id: Number(row.id),
@@ -227,7 +249,7 @@ export const makePostgresStore = (
         })),
       resolve: (id) => run(sql`UPDATE outbox SET state = 'resolved', updated_at = ccs_now_ms() WHERE id = ${id} AND state = 'dead'`).pipe(Effect.asVoid),
       depth: () =>
-        run(sql<Row>`SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state`, false).pipe(
+        run(sql<Row>`SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state`, { transaction: false, read: true }).pipe(
           Effect.map((rows) => {
             const out = new Map<string, ChannelDepth>()
             for (const row of rows) {
@@ -278,7 +300,7 @@ export const makePostgresStore = (
       lastOutgoing: (channelId, contactId) =>
         Effect.gen(function*() {
           const [row] = yield* run(sql<Row>`SELECT quick_replies, ccs_now_ms() - sent_at AS ago FROM last_outgoing
-            WHERE channel_id = ${channelId} AND contact_id = ${contactId}`, false)
+            WHERE channel_id = ${channelId} AND contact_id = ${contactId}`, { transaction: false, read: true })
           if (row === undefined) return undefined
           const replies = row.quick_replies as string | null
           return { quickReplies: replies ? (JSON.parse(replies) as Array<string>) : undefined, at: yield* localAgo(row.ago) }

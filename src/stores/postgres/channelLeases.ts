@@ -26,7 +26,7 @@ export const channelLeases = ({ run, sql }: Connection, me: string, leaseMs: num
         ON CONFLICT (channel_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
             since = CASE WHEN channel_owner.owner = excluded.owner THEN channel_owner.since ELSE excluded.since END
           WHERE channel_owner.lease_until < ccs_now_ms() OR channel_owner.owner = excluded.owner
-        RETURNING (SELECT owner FROM previous) AS previous`, false)
+        RETURNING (SELECT owner FROM previous) AS previous`, { transaction: false })
 
     /** Ends this replica's hold on a channel (unless it is another hold by now): its worker stops. */
     const loseLease = (channelId: string, lease: { readonly lost: Deferred.Deferred<void> }, reason: string) =>
@@ -47,8 +47,7 @@ export const channelLeases = ({ run, sql }: Connection, me: string, leaseMs: num
       const renewed = yield* run(
         sql<Row>`UPDATE channel_owner SET lease_until = ccs_now_ms() + ${leaseMs}
           WHERE owner = ${me} AND channel_id IN ${sql.in(leases.map(([id]) => id))} RETURNING channel_id`,
-        false,
-        Math.floor(leaseMs / 3)
+        { transaction: false, timeoutMs: Math.floor(leaseMs / 3) }
       ).pipe(Effect.exit)
       // Not renewed (an outage): the watch below gives the lease up in time.
       if (Exit.isFailure(renewed)) return
@@ -72,7 +71,8 @@ export const channelLeases = ({ run, sql }: Connection, me: string, leaseMs: num
     const letGo = (channelId: string) =>
       Effect.gen(function*() {
         held.delete(channelId)
-        yield* run(sql`DELETE FROM channel_owner WHERE channel_id = ${channelId} AND owner = ${me}`, false).pipe(Effect.ignore)
+        // The row stays, its lease ended now: it says who delivered the channel last, and when.
+        yield* run(sql`UPDATE channel_owner SET lease_until = ccs_now_ms() WHERE channel_id = ${channelId} AND owner = ${me}`, { transaction: false }).pipe(Effect.ignore)
       })
 
     // Waiting may be interrupted (a shutdown); a lease once taken is always let go with the scope.

@@ -35,7 +35,12 @@ export const describeUrl = (url: Redacted.Redacted<string>) => {
 }
 
 /** A pool to the database, its schema migrated: `run` makes one operation of a statement or a transaction. */
-export const connectPostgres = (options: { readonly url: Redacted.Redacted<string>; readonly poolSize: number }) =>
+export const connectPostgres = (options: {
+  readonly url: Redacted.Redacted<string>
+  readonly poolSize: number
+  /** The bound of one operation (the copy command's is long: it is one transaction). */
+  readonly timeoutMs?: number
+}) =>
   Effect.gen(function*() {
     const password = (() => {
       try {
@@ -57,6 +62,7 @@ export const connectPostgres = (options: { readonly url: Redacted.Redacted<strin
       return Effect.fail(new StoreUnavailable({ reason: `the database (${where}) cannot take the write: ${detail}` }))
     }
 
+    const timeoutMs = options.timeoutMs ?? operationTimeoutMs
     // A pool of our own, for what @effect/sql-pg's options do not reach: a connection cut off without a word (a
     // network cut) is found by TCP keepalive and by the bounds on a query, and the server ends a session cut off
     // in the middle of a transaction, releasing its locks.
@@ -69,24 +75,34 @@ export const connectPostgres = (options: { readonly url: Redacted.Redacted<strin
           idleTimeoutMillis: 30_000,
           keepAlive: true,
           keepAliveInitialDelayMillis: 5_000,
-          query_timeout: operationTimeoutMs,
-          application_name: "custom-channel-server",
-          options: [
-            `-c statement_timeout=${operationTimeoutMs}`,
-            `-c idle_in_transaction_session_timeout=${operationTimeoutMs}`,
-            "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
-          ].join(" ")
+          // A little longer than the server's own bound, so that its answer (an error) comes first when it can.
+          query_timeout: timeoutMs + 2_000,
+          application_name: "custom-channel-server"
         })
       ),
       (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(1_000))
     )
     pool.on("error", () => undefined)
+    // Each new session's own bounds, set by SET rather than as start-up options (which a URL's own ?options= would
+    // replace, and PgBouncer may refuse).
+    pool.on("connect", (client) => {
+      client.query(
+        `SET statement_timeout = ${timeoutMs}; SET idle_in_transaction_session_timeout = ${timeoutMs};
+         SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3`
+      ).catch(() => undefined)
+    })
+    // A connection given back in the middle of a query (its caller stopped waiting: the query timed out, the
+    // network is cut) is closed, never reused: a late answer must not open or end a transaction for its next user.
+    pool.on("release", (error: unknown, client: Pg.PoolClient) => {
+      const raw = client as unknown as { readonly readyForQuery?: boolean; readonly connection?: { readonly stream?: { destroy: () => void } } }
+      if (error === undefined && raw.readyForQuery === false) raw.connection?.stream?.destroy()
+    })
     const sql: SqlClient = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "custom-channel-server" }).pipe(
       Effect.catchAll(unavailable)
     )
     // Fails now, with the reason, when the database cannot be reached at start.
     yield* Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => new SqlErrorOf({ cause, message: "cannot connect" }) }).pipe(
-      Effect.timeoutFail({ duration: operationTimeoutMs, onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${operationTimeoutMs / 1000} s` }) }),
+      Effect.timeoutFail({ duration: timeoutMs, onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${timeoutMs / 1000} s` }) }),
       Effect.catchAll(unavailable)
     )
 
@@ -102,14 +118,19 @@ export const connectPostgres = (options: { readonly url: Redacted.Redacted<strin
         : Effect.logInfo("the store commits again; pushes are accepted")
     }
     /**
-     * One operation: in a transaction when it writes; a deadlock the database broke is tried again; no answer within
-     * the bound, or any outage, is StoreUnavailable (a write that committed and was then cut off is found again by
-     * its dedupe key when the provider pushes it again).
+     * One operation: in a transaction when it writes (`transaction`; false for one statement, which is a transaction
+     * of its own); a deadlock the database broke is tried again; no answer within the bound, or any outage, is
+     * StoreUnavailable (a write that committed and was then cut off is found again by its dedupe key when the
+     * provider pushes it again). A `read` that succeeds does not say the store takes writes again (a read-only
+     * standby answers reads).
      */
     const run = <A>(
       effect: Effect.Effect<A, SqlError>,
-      transaction = true,
-      timeoutMs = operationTimeoutMs
+      { read = false, timeoutMs: bound = timeoutMs, transaction = true }: {
+        readonly transaction?: boolean
+        readonly read?: boolean
+        readonly timeoutMs?: number
+      } = {}
     ): Effect.Effect<A, StoreUnavailable> =>
       (transaction ? sql.withTransaction(effect) : effect).pipe(
         Effect.retry({
@@ -120,13 +141,13 @@ export const connectPostgres = (options: { readonly url: Redacted.Redacted<strin
         // and the transaction ends in the background (the query bounds above end it).
         Effect.disconnect,
         Effect.timeoutFail({
-          duration: timeoutMs,
-          onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${timeoutMs / 1000} s` })
+          duration: bound,
+          onTimeout: () => new StoreUnavailable({ reason: `the database (${where}) did not answer within ${bound / 1000} s` })
         }),
         Effect.catchAll(unavailable),
         Effect.tapBoth({
           onFailure: (e) => report(true, e.reason),
-          onSuccess: () => Effect.zipRight(Effect.map(steadyMillis, (t) => void (lastOk = t)), report(false))
+          onSuccess: () => (read ? Effect.void : Effect.zipRight(Effect.map(steadyMillis, (t) => void (lastOk = t)), report(false)))
         })
       )
 

@@ -48,7 +48,8 @@ export const copyFromSqlite = (
     // Read as they are copied, a chunk at a time: a long history need not fit in memory.
     const rowsOf = (query: string) => chunks(source.prepare(query).iterate() as Iterable<Row>)
 
-    const { run, sql } = yield* connectPostgres(settings)
+    // A connection of its own, bounded by the copy's length rather than by one push's.
+    const { run, sql } = yield* connectPostgres({ ...settings, poolSize: 1, timeoutMs: copyTimeoutMs })
     return yield* run(Effect.gen(function*() {
       // Replicas running meanwhile wait (their pushes, their deliveries' records): no contact's queue changes under it.
       yield* sql`LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE`
@@ -92,5 +93,5 @@ export const copyFromSqlite = (
         repliesCopied += (yield* sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
       }
       return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied }
-    }), true, copyTimeoutMs)
+    }))
   })
