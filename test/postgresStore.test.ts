@@ -90,6 +90,15 @@ describe("the PostgreSQL store with several replicas", () => {
       expect([...last.entries()].sort()).toEqual(texts.map((parts) => [parts[0], "delivered"]).sort())
     }))
 
+  it.scopedLive("an opt-out taken by one replica holds at the others", () =>
+    Effect.gen(function*() {
+      const { stores: [a, b] } = yield* replicas(2)
+      yield* a!.optOut("C", "+1", "STOP")
+      expect(yield* b!.optedOut("C", "+1")).toMatchObject({ keyword: "STOP" })
+      expect(yield* b!.optIn("C", "+1")).toBe(true)
+      expect(yield* a!.optedOut("C", "+1")).toBeUndefined()
+    }))
+
   it.scopedLive("one owner per channel: another replica claims nothing and waits; it takes over when the owner lets go", () =>
     Effect.gen(function*() {
       const { stores: [a, b] } = yield* replicas(2)

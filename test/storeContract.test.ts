@@ -164,6 +164,24 @@ describe.each([sqlite, postgres()])("the $name store", (subject) => {
       })
     ))
 
+  it.scoped("keeps each contact's opt-out of a channel until they opt back in", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        expect(yield* store.optedOut("C", "+1")).toBeUndefined()
+        yield* store.optOut("C", "+1", "STOP")
+        yield* store.optOut("C", "+1", "QUIT")
+        const optOut = (yield* store.optedOut("C", "+1"))!
+        // The first keyword stays: it says when and how the contact opted out.
+        expect(optOut).toMatchObject({ channelId: "C", contactId: "+1", keyword: "STOP" })
+        expect(yield* store.optedOut("D", "+1")).toBeUndefined()
+        yield* store.optOut("D", "+2", "OPERATOR")
+        expect((yield* store.optOuts()).map((o) => [o.channelId, o.contactId, o.keyword]).sort()).toEqual([["C", "+1", "STOP"], ["D", "+2", "OPERATOR"]])
+        expect(yield* store.optIn("C", "+1")).toBe(true)
+        expect(yield* store.optIn("C", "+1")).toBe(false)
+        expect(yield* store.optedOut("C", "+1")).toBeUndefined()
+      })
+    ))
+
   it.scoped("statuses only move forward, for every message; receipts before the parts are recorded are held, then folded in", () =>
     withStore((store) =>
       Effect.gen(function*() {

@@ -93,6 +93,29 @@ const deadLetters = Command.make("dead-letters").pipe(
   Command.withSubcommands([list, replay])
 )
 
+const optOutCommand = <A>(run: (commands: typeof import("./optOuts.ts")) => Effect.Effect<A, unknown, any>) => (config: Option.Option<string>) =>
+  withStore(config, () => Effect.flatMap(Effect.promise(() => import("./optOuts.ts")), run))
+
+const channelArg = Args.text({ name: "channel" }).pipe(Args.withDescription("the channel's name (or its channelId)"))
+const contactArg = Args.text({ name: "contact" }).pipe(Args.withDescription("the contact's phone number, E.164 (+61411111111)"))
+
+const optOuts = Command.make("opt-outs").pipe(
+  Command.withDescription("Contacts who asked not to be sent a channel's messages (STOP)"),
+  Command.withSubcommands([
+    Command.make("list", { config }, ({ config }) => optOutCommand((c) => c.listOptOuts)(config)).pipe(
+      Command.withDescription("List every opt-out: when, which channel, which contact, and how (the keyword, or OPERATOR)")
+    ),
+    Command.make("add", { config, channel: channelArg, contact: contactArg }, ({ channel, config, contact }) =>
+      optOutCommand((c) => c.addOptOut(channel, contact))(config)).pipe(
+        Command.withDescription("Opt a contact out (a customer who asked by phone): /message to them is refused")
+      ),
+    Command.make("remove", { config, channel: channelArg, contact: contactArg }, ({ channel, config, contact }) =>
+      optOutCommand((c) => c.removeOptOut(channel, contact))(config)).pipe(
+        Command.withDescription("Opt a contact back in")
+      )
+  ])
+)
+
 const copyFromSqliteCommand = Command.make("copy-from-sqlite", {
   config,
   file: Args.file({ name: "sqlite-file", exists: "yes" }).pipe(Args.withDescription("the SQLite store to copy (its server stopped)"))
@@ -122,8 +145,10 @@ Examples:
   channel-server dead-letters list
   channel-server dead-letters replay 42
   channel-server dead-letters replay --all
+  channel-server opt-outs list
+  channel-server opt-outs add main +61411111111
   channel-server store copy-from-sqlite ./data/channel.db   (with a PostgreSQL store configured)`),
-  Command.withSubcommands([serve, checkConfig, demo, deadLetters, store])
+  Command.withSubcommands([serve, checkConfig, demo, deadLetters, optOuts, store])
 )
 
 export const cli = Command.run(root, { name: "custom-channel-server", version: packageJson.version })

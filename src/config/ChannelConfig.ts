@@ -1,5 +1,6 @@
 // The one Schema of channel.config.json: it decodes the file and generates its JSON Schema.
 import { Redacted, Schema } from "effect"
+import { defaultKeywords } from "../translate/optOutKeywords.ts"
 import { Bool, E164, Int, optionalUrl, PositiveInt, Secret, withDefault } from "./fields.ts"
 import { defaultPlatform, defaultStore, platformProblem, platformSettings, providerSettings, storeSettings } from "../registry.ts"
 
@@ -34,6 +35,15 @@ export const LogSettings = Schema.Struct({
   }), "json").annotations({ description: "json: one object per line; pretty: for a terminal" })
 })
 
+const Keywords = (description: string) =>
+  Schema.Array(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))).annotations({ description })
+
+export const OptOutSettings = Schema.Struct({
+  stop: withDefault(Keywords("Texts that opt the contact out: /message to them is refused until they opt back in"), defaultKeywords.stop),
+  start: withDefault(Keywords("Texts that opt the contact back in"), defaultKeywords.start),
+  help: withDefault(Keywords("Texts that ask for help (reserved: no help text is sent yet)"), defaultKeywords.help)
+})
+
 export const Channel = Schema.Struct({
   name: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_.-]{1,50}$/, {
     message: () => "must be 1 to 50 letters, digits, '_', '.' or '-'"
@@ -49,6 +59,9 @@ export const Channel = Schema.Struct({
   ),
   numbers: withDefault(Schema.Array(E164), []).annotations({
     description: "The provider numbers whose inbound messages belong to this channel"
+  }),
+  optOut: withDefault(OptOutSettings, { ...defaultKeywords }).annotations({
+    description: "The keywords a contact texts to stop and restart this channel's messages (the whole message, any case)"
   })
 })
 export type Channel = typeof Channel.Type

@@ -30,3 +30,6 @@ export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>
 
 /** The provider took the request but gave no answer in time: the message may have been sent, so it is not sent again. */
 export class UpstreamTimeout extends Schema.TaggedError<UpstreamTimeout>()("UpstreamTimeout", fields) {}
+
+/** The contact opted out of the channel (they texted STOP): nothing is sent to them until they opt back in. */
+export class OptedOut extends Schema.TaggedError<OptedOut>()("OptedOut", fields) {}

@@ -3,6 +3,7 @@
 import { Clock, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
+import { keywordOf } from "../translate/optOutKeywords.ts"
 import type { Channel } from "../config/ChannelConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import type { InvalidPayload } from "../domain/errors.ts"
@@ -122,6 +123,18 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
         }
       }
       if ((yield* committed(channel, "inbound", mId, yield* store.accept(event))) === "accepted") outcome = "accepted"
+    }
+    // STOP and START change what the channel may send the contact; the message itself went to the platform above,
+    // so agents see it. Done again for a repeated push (it changes nothing then).
+    for (const { message } of inbound.contents) {
+      const said = message.type === "text" ? keywordOf(message.text, channel.optOut) : undefined
+      if (said?.kind === "stop") yield* store.optOut(channel.channelId, inbound.from, said.keyword)
+      if (said?.kind === "start" && !(yield* store.optIn(channel.channelId, inbound.from))) continue
+      if (said?.kind === "stop" || said?.kind === "start") {
+        yield* Effect.logInfo(said.kind === "stop" ? "contact opted out" : "contact opted back in").pipe(
+          Effect.annotateLogs({ channel: channel.name, direction: "in", contact: inbound.from, keyword: said.keyword })
+        )
+      }
     }
     return outcome satisfies PushOutcome
   })

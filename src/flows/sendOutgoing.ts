@@ -3,6 +3,7 @@
 import { Clock, Effect } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { Channel } from "../config/ChannelConfig.ts"
+import { OptedOut } from "../domain/errors.ts"
 import type { Outgoing, Sent } from "../domain/messages.ts"
 import { SmsProvider } from "../providers/SmsProvider.ts"
 import { Store } from "../stores/Store.ts"
@@ -28,7 +29,18 @@ const remember = (request: Outgoing, channel: Channel, sent: Sent) =>
     if (replies || latest?.quickReplies) yield* store.rememberOutgoing(request.channelId, request.contactId, replies)
   }).pipe(Effect.catchAllCause((cause) => Effect.logError("could not record a sent message", cause)))
 
+/** The date an agent reads: 2026-12-02 18:40 UTC. */
+const dateOf = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`
+
 export const sendOutgoing = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
+  // A contact who texted STOP is sent nothing, whatever sends it (an agent, a workflow, a broadcast).
+  const optOut = yield* (yield* Store).optedOut(channel.channelId, request.contactId)
+  if (optOut !== undefined) {
+    return yield* new OptedOut({
+      message: `${request.contactId} opted out of this channel (${optOut.keyword} on ${dateOf(optOut.at)}); ` +
+        "nothing is sent to them until they text START (or the operator removes the opt-out)"
+    })
+  }
   const sent = yield* (yield* SmsProvider).send(request, channel)
   yield* remember(request, channel, sent)
   return sent.mId

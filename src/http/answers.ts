@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import type {
   Forbidden,
   InvalidPayload,
+  OptedOut,
   PayloadTooLarge,
   ProviderRefused,
   Unauthorized,
@@ -19,6 +20,7 @@ export type Refusal =
   | Forbidden
   | InvalidPayload
   | PayloadTooLarge
+  | OptedOut
   | ProviderRefused
   | UpstreamError
   | UpstreamUnavailable
@@ -30,6 +32,8 @@ const statuses: { readonly [Tag in Refusal["_tag"]]: number } = {
   Unauthorized: 401,
   Forbidden: 403,
   PayloadTooLarge: 413,
+  // Final, as a provider's refusal is: the platform shows the agent why, and does not send it again.
+  OptedOut: 422,
   ProviderRefused: 422,
   UpstreamError: 502,
   UpstreamUnavailable: 503,

@@ -163,6 +163,24 @@ export interface StoreShape {
    * for the scope. Claims and records are the owner's alone: a process that lost a channel claims nothing more of it.
    */
   readonly own: (channelId: string) => Effect.Effect<ChannelOwnership, never, Scope.Scope>
+  /** Records that the contact opted out of the channel (a keyword they texted, or the operator's word); again is no change. */
+  readonly optOut: (channelId: string, contactId: string, keyword: string) => Write<void>
+  /** Opts the contact back in; false when they had not opted out. */
+  readonly optIn: (channelId: string, contactId: string) => Write<boolean>
+  /** The contact's opt-out of the channel, if they opted out. */
+  readonly optedOut: (channelId: string, contactId: string) => Read<OptOut | undefined>
+  /** Every opt-out, oldest first. */
+  readonly optOuts: () => Read<ReadonlyArray<OptOut>>
+}
+
+/** A contact who asked not to be sent the channel's messages. */
+export interface OptOut {
+  readonly channelId: string
+  readonly contactId: string
+  /** STOP (or the channel's keyword they texted), or OPERATOR when added from the command line. */
+  readonly keyword: string
+  /** When (ms since the epoch, the wall clock's). */
+  readonly at: number
 }
 
 export class Store extends Context.Tag("Store")<Store, StoreShape>() {}

@@ -24,6 +24,7 @@ import {
   type FoldedStatus,
   type FoldOutcome,
   type NewEvent,
+  type OptOut,
   type OutboxEvent,
   Store,
   type StoreShape,
@@ -34,6 +35,13 @@ import { connectPostgres, locks } from "./connection.ts"
 import type { PostgresSettings } from "./settings.ts"
 
 type Row = Record<string, unknown>
+
+const optOutOf = (row: Record<string, unknown>): OptOut => ({
+  channelId: row.channel_id as string,
+  contactId: row.contact_id as string,
+  keyword: row.keyword as string,
+  at: Number(row.opted_out_at)
+})
 
 /** A channel no longer configured is abandoned only once no replica has owned it for this long. */
 const abandonAfterMs = 60_000
@@ -313,7 +321,24 @@ export const makePostgresStore = (
             ? Effect.void
             : run(sql`INSERT INTO store_probe (id, written_at) VALUES (1, ccs_now_ms())
                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`).pipe(Effect.asVoid)),
-      own
+      own,
+      optOut: (channelId, contactId, keyword) =>
+        run(sql`INSERT INTO opt_out (channel_id, contact_id, keyword, opted_out_at) VALUES (${channelId}, ${contactId}, ${keyword}, ccs_now_ms())
+          ON CONFLICT (channel_id, contact_id) DO NOTHING`, { transaction: false }).pipe(Effect.asVoid),
+      optIn: (channelId, contactId) =>
+        run(sql`DELETE FROM opt_out WHERE channel_id = ${channelId} AND contact_id = ${contactId} RETURNING channel_id`, { transaction: false }).pipe(
+          Effect.map((rows) => rows.length === 1)
+        ),
+      optedOut: (channelId, contactId) =>
+        run(sql<Row>`SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out WHERE channel_id = ${channelId} AND contact_id = ${contactId}`, {
+          transaction: false,
+          read: true
+        }).pipe(Effect.map(([row]) => (row === undefined ? undefined : optOutOf(row)))),
+      optOuts: () =>
+        run(sql<Row>`SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out ORDER BY opted_out_at, channel_id, contact_id`, {
+          transaction: false,
+          read: true
+        }).pipe(Effect.map((rows) => rows.map(optOutOf)))
     }
     return store
   })

@@ -87,5 +87,18 @@ export const migrations: ReadonlyArray<Migration> = [
         RETURN FOUND;
       END $$`
     ]
+  },
+  {
+    // Contacts who opted out of a channel (STOP), shared by every replica.
+    version: 3,
+    statements: [
+      `CREATE TABLE opt_out (
+        channel_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        keyword TEXT NOT NULL,
+        opted_out_at BIGINT NOT NULL,
+        PRIMARY KEY (channel_id, contact_id)
+      )`
+    ]
   }
 ]

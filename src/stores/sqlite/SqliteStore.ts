@@ -16,6 +16,7 @@ import {
   type FoldedStatus,
   type FoldOutcome,
   type NewEvent,
+  type OptOut,
   type OutboxEvent,
   Store,
   type StoreShape,
@@ -146,8 +147,19 @@ export const openSqliteStore = (
     lastOutgoing: statement("SELECT quick_replies, sent_at FROM last_outgoing WHERE channel_id = ? AND contact_id = ?"),
     probe: statement(`INSERT INTO store_probe (id, written_at) VALUES (1, ?)
       ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`),
-    changes: statement("SELECT total_changes() AS n")
+    changes: statement("SELECT total_changes() AS n"),
+    optOut: statement(`INSERT INTO opt_out (channel_id, contact_id, keyword, opted_out_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (channel_id, contact_id) DO NOTHING`),
+    optIn: statement("DELETE FROM opt_out WHERE channel_id = ? AND contact_id = ?"),
+    optedOut: statement("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out WHERE channel_id = ? AND contact_id = ?"),
+    optOuts: statement("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out ORDER BY opted_out_at, channel_id, contact_id")
   }
+  const optOutOf = (row: Row): OptOut => ({
+    channelId: row.channel_id as string,
+    contactId: row.contact_id as string,
+    keyword: row.keyword as string,
+    at: row.opted_out_at as number
+  })
 
   const now = steadyMillis
   const read = <A>(f: (now: number) => A) => Effect.flatMap(now, (t) => Effect.sync(() => f(t)))
@@ -373,7 +385,15 @@ export const openSqliteStore = (
         return fault === undefined ? Effect.void : write((t) => void q.probe.run(t))
       }),
     // The process holds the store's lock (storeLock.ts): every channel is its own, for as long as it runs.
-    own: () => Effect.succeed({ lost: Effect.never })
+    own: () => Effect.succeed({ lost: Effect.never }),
+    optOut: (channelId, contactId, keyword) => write((t) => void q.optOut.run(channelId, contactId, keyword, t)),
+    optIn: (channelId, contactId) => write(() => q.optIn.run(channelId, contactId).changes === 1),
+    optedOut: (channelId, contactId) =>
+      Effect.sync(() => {
+        const row = q.optedOut.get(channelId, contactId) as Row | undefined
+        return row === undefined ? undefined : optOutOf(row)
+      }),
+    optOuts: () => Effect.sync(() => (q.optOuts.all() as Array<Row>).map(optOutOf))
   }
   /** Commits what is queued, then closes; a write asked for later fails instead of waiting forever. */
   const close = () => {

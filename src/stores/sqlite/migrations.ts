@@ -126,5 +126,18 @@ export const migrations: ReadonlyArray<Migration> = [
     // NULL for the pushes kept before this was recorded.
     version: 6,
     sql: "ALTER TABLE outbox ADD COLUMN source TEXT;"
+  },
+  {
+    // Contacts who opted out of a channel (STOP): /message to them is refused until they opt back in.
+    version: 7,
+    sql: `
+      CREATE TABLE opt_out (
+        channel_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        keyword TEXT NOT NULL,
+        opted_out_at BIGINT NOT NULL,
+        PRIMARY KEY (channel_id, contact_id)
+      );
+    `
   }
 ]
