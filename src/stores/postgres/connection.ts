@@ -77,20 +77,16 @@ export const connectPostgres = (options: {
           keepAliveInitialDelayMillis: 5_000,
           // A little longer than the server's own bound, so that its answer (an error) comes first when it can.
           query_timeout: timeoutMs + 2_000,
+          // The session's own bounds (start-up parameters of their own, so a URL's ?options= keeps them; behind
+          // PgBouncer, list them in its ignore_startup_parameters).
+          statement_timeout: timeoutMs,
+          idle_in_transaction_session_timeout: timeoutMs,
           application_name: "custom-channel-server"
         })
       ),
       (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(1_000))
     )
     pool.on("error", () => undefined)
-    // Each new session's own bounds, set by SET rather than as start-up options (which a URL's own ?options= would
-    // replace, and PgBouncer may refuse).
-    pool.on("connect", (client) => {
-      client.query(
-        `SET statement_timeout = ${timeoutMs}; SET idle_in_transaction_session_timeout = ${timeoutMs};
-         SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3`
-      ).catch(() => undefined)
-    })
     // A connection given back in the middle of a query (its caller stopped waiting: the query timed out, the
     // network is cut) is closed, never reused: a late answer must not open or end a transaction for its next user.
     pool.on("release", (error: unknown, client: Pg.PoolClient) => {
