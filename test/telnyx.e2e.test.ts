@@ -47,6 +47,11 @@ describe("Telnyx: sending", () => {
       // Logged once, naming the channel whose token was used.
       const logged = h.logs.filter((l) => l.includes("request refused")).map((l) => JSON.parse(l).annotations)
       expect(logged).toEqual([expect.objectContaining({ route: "/message", status: 422, error: "ProviderRefused", channel: "main" })])
+      // Telnyx's STOP block is now the bridge's opt-out too: the next message is refused without a call.
+      const again = yield* promise(() => h.send({ type: "text", text: "Hi again" }, { contactId: blocked }))
+      expect(again.status).toBe(422)
+      expect(again.json.error.message).toMatch(/^\+15550000000 opted out of this channel \(PROVIDER on /)
+      expect(h.telnyx.requests).toHaveLength(1)
     }))
 
   it.scopedLive("wrong credentials are a 502 that says which setting to check; 429 is retried; a timeout is a 504, never sent again", () =>

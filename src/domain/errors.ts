@@ -19,7 +19,9 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
 /** The provider answered, and refused the message; `providerStatus` is its own code for why. */
 export class ProviderRefused extends Schema.TaggedError<ProviderRefused>()("ProviderRefused", {
   ...fields,
-  providerStatus: Schema.String
+  providerStatus: Schema.String,
+  /** The provider refused because the contact opted out there (texted STOP to it): the bridge records it too. */
+  optedOut: Schema.optional(Schema.Boolean)
 }) {}
 
 /** The provider answered in a way that is not the message's fault (bad credentials, an answer that makes no sense). */

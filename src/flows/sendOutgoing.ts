@@ -29,6 +29,14 @@ const remember = (request: Outgoing, channel: Channel, sent: Sent) =>
     if (replies || latest?.quickReplies) yield* store.rememberOutgoing(request.channelId, request.contactId, replies)
   }).pipe(Effect.catchAllCause((cause) => Effect.logError("could not record a sent message", cause)))
 
+const recordProviderOptOut = (request: Outgoing, channel: Channel) =>
+  Effect.gen(function*() {
+    yield* (yield* Store).optOut(channel.channelId, request.contactId, "PROVIDER")
+    yield* Effect.logInfo("contact opted out (the provider said so)").pipe(
+      Effect.annotateLogs({ channel: channel.name, direction: "out", contact: request.contactId, keyword: "PROVIDER" })
+    )
+  }).pipe(Effect.catchAllCause((cause) => Effect.logError("could not record the provider's opt-out", cause)))
+
 /** The date an agent reads: 2026-12-02 18:40 UTC. */
 const dateOf = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`
 
@@ -41,7 +49,11 @@ export const sendOutgoing = Effect.fnUntraced(function*(request: Outgoing, chann
         "nothing is sent to them until they text START (or the operator removes the opt-out)"
     })
   }
-  const sent = yield* (yield* SmsProvider).send(request, channel)
+  const sent = yield* (yield* SmsProvider).send(request, channel).pipe(
+    // The provider knows of an opt-out the bridge did not see (a STOP texted before the bridge ran): kept, so the
+    // next message is refused here, without a call.
+    Effect.tapError((e) => (e._tag === "ProviderRefused" && e.optedOut === true ? recordProviderOptOut(request, channel) : Effect.void))
+  )
   yield* remember(request, channel, sent)
   return sent.mId
 })

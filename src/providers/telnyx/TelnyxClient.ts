@@ -55,7 +55,13 @@ export class TelnyxClient extends Effect.Service<TelnyxClient>()("TelnyxClient",
         }
         if (status >= 300) {
           return yield* errors
-            ? new ProviderRefused({ message: `Telnyx refused the message: ${errors.text}`, providerStatus: errors.code || `HTTP ${status}` })
+            ? new ProviderRefused({
+              message: `Telnyx refused the message: ${errors.text}`,
+              providerStatus: errors.code || `HTTP ${status}`,
+              // 40300 "Blocked due to STOP message": the recipient texted STOP to the messaging profile
+              // (developers.telnyx.com/docs/messaging/messages/advanced-opt-in-out).
+              optedOut: errors.code === "40300"
+            })
             : new UpstreamError({ message: `Telnyx answered HTTP ${status} with a body that is not its errors` })
         }
         const answer = decodeAnswer(response.text)
