@@ -53,9 +53,16 @@ describe("opt-outs", () => {
       expect(yield* text("IN-1", "  Stop ")).toBe(200)
       expect(yield* text("IN-2", "start")).toBe(200)
       yield* Effect.promise(() => waitWhile(() => !texts().includes("start")))
+      expect(texts()).toContain("start")
       expect(texts().filter((t) => t === "  Stop ")).toHaveLength(1)
       expect((yield* Effect.promise(() => h.send({ type: "text", text: "Welcome back" }))).status).toBe(200)
       expect(h.clicksend.sentSms().map((s) => s.body)).toEqual(["Sure", "Hello", "Welcome back"])
+
+      // A late repeat of the old START (the provider retrying it) does not undo a newer STOP.
+      expect(yield* text("IN-3", "QUIT")).toBe(200)
+      expect(yield* text("IN-2", "start")).toBe(200)
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Still there?" }))).status).toBe(422)
+      expect(h.clicksend.sentSms()).toHaveLength(3)
     }))
 
   it.scopedLive("the operator opts a contact out and back in from the command line; the running server follows at once", () =>

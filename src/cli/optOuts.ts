@@ -9,7 +9,7 @@ import { UsageError } from "./Cli.ts"
 /** The channel a name (or channel id) on the command line means. */
 const channelNamed = (name: string) =>
   Effect.flatMap(AppConfig, ({ channels }) => {
-    const channel = channels.find((c) => c.name === name || c.channelId === name)
+    const channel = channels.find((c) => c.name === name) ?? channels.find((c) => c.channelId === name)
     return channel
       ? Effect.succeed(channel)
       : Effect.fail(new UsageError({ message: `no channel is named ${name} (channels: ${channels.map((c) => c.name).join(", ")})` }))

@@ -106,6 +106,16 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
     // With quick-reply mapping on, "2" after a numbered list is that option.
     const latest = config.quickReplies.mapNumbers ? yield* store.lastOutgoing(channel.channelId, inbound.from) : undefined
     const now = yield* steadyMillis
+    // STOP and START change what the channel may send the contact. A STOP is kept before its message is committed
+    // (so no reply can go out in between), and again for a repeated push (it changes nothing then); a START only
+    // when its message is new, so a late repeat of an old START cannot undo a newer STOP.
+    const said = inbound.contents.flatMap(({ message }) => {
+      const keyword = message.type === "text" ? keywordOf(message.text, channel.optOut) : undefined
+      return keyword && keyword.kind !== "help" ? [keyword] : []
+    })[0]
+    const log = (what: string) =>
+      Effect.logInfo(what).pipe(Effect.annotateLogs({ channel: channel.name, direction: "in", contact: inbound.from, keyword: said?.keyword }))
+    if (said?.kind === "stop" && (yield* store.optOut(channel.channelId, inbound.from, said.keyword))) yield* log("contact opted out")
     let outcome: FoldOutcome = "duplicate"
     for (const { message, mId } of inbound.contents) {
       const event: NewEvent = {
@@ -124,17 +134,8 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
       }
       if ((yield* committed(channel, "inbound", mId, yield* store.accept(event))) === "accepted") outcome = "accepted"
     }
-    // STOP and START change what the channel may send the contact; the message itself went to the platform above,
-    // so agents see it. Done again for a repeated push (it changes nothing then).
-    for (const { message } of inbound.contents) {
-      const said = message.type === "text" ? keywordOf(message.text, channel.optOut) : undefined
-      if (said?.kind === "stop") yield* store.optOut(channel.channelId, inbound.from, said.keyword)
-      if (said?.kind === "start" && !(yield* store.optIn(channel.channelId, inbound.from))) continue
-      if (said?.kind === "stop" || said?.kind === "start") {
-        yield* Effect.logInfo(said.kind === "stop" ? "contact opted out" : "contact opted back in").pipe(
-          Effect.annotateLogs({ channel: channel.name, direction: "in", contact: inbound.from, keyword: said.keyword })
-        )
-      }
+    if (said?.kind === "start" && outcome === "accepted" && (yield* store.optIn(channel.channelId, inbound.from))) {
+      yield* log("contact opted back in")
     }
     return outcome satisfies PushOutcome
   })

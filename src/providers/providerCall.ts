@@ -41,7 +41,7 @@ export const providerCall = Effect.gen(function*() {
  * the log); any other failure of the MMS is the answer.
  */
 export const mmsOrSms = <A, E extends { readonly _tag: string }>(name: string, mms: Effect.Effect<A, E>, sms: Effect.Effect<A, E>) =>
-  Effect.catchIf(mms, (e) => e._tag === "ProviderRefused", (e) =>
+  Effect.catchIf(mms, (e) => e._tag === "ProviderRefused" && (e as { optedOut?: boolean }).optedOut !== true, (e) =>
     Effect.logWarning(`${name} refused the MMS; sending the picture as a link by SMS`).pipe(
       Effect.annotateLogs({ providerStatus: (e as { providerStatus?: string }).providerStatus ?? "" }),
       Effect.zipRight(sms)

@@ -164,7 +164,7 @@ export interface StoreShape {
    */
   readonly own: (channelId: string) => Effect.Effect<ChannelOwnership, never, Scope.Scope>
   /** Records that the contact opted out of the channel (a keyword they texted, or the operator's word); again is no change. */
-  readonly optOut: (channelId: string, contactId: string, keyword: string) => Write<void>
+  readonly optOut: (channelId: string, contactId: string, keyword: string) => Write<boolean>
   /** Opts the contact back in; false when they had not opted out. */
   readonly optIn: (channelId: string, contactId: string) => Write<boolean>
   /** The contact's opt-out of the channel, if they opted out. */

@@ -324,7 +324,7 @@ export const makePostgresStore = (
       own,
       optOut: (channelId, contactId, keyword) =>
         run(sql`INSERT INTO opt_out (channel_id, contact_id, keyword, opted_out_at) VALUES (${channelId}, ${contactId}, ${keyword}, ccs_now_ms())
-          ON CONFLICT (channel_id, contact_id) DO NOTHING`, { transaction: false }).pipe(Effect.asVoid),
+          ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`, { transaction: false }).pipe(Effect.map((rows) => rows.length === 1)),
       optIn: (channelId, contactId) =>
         run(sql`DELETE FROM opt_out WHERE channel_id = ${channelId} AND contact_id = ${contactId} RETURNING channel_id`, { transaction: false }).pipe(
           Effect.map((rows) => rows.length === 1)

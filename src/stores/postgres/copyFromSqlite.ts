@@ -1,7 +1,7 @@
 // `channel-server store copy-from-sqlite <file>`: moves a SQLite store's work into the configured PostgreSQL store,
 // in one transaction: the outbox (pending events, due at once, in their order; dead letters; the delivered history,
 // so a push ClickSend or Telnyx repeats later is still known), the statuses of sent parts and the latest quick
-// replies. What the database has already (same dedupe key, part or contact) is left as it is, so it can run twice.
+// replies, and the contacts' opt-outs. What the database has already (same dedupe key, part or contact) is left as it is, so it can run twice.
 import type * as Reactivity from "@effect/experimental/Reactivity"
 import { Effect, type Scope } from "effect"
 import { DatabaseSync } from "node:sqlite"
@@ -16,6 +16,7 @@ export interface Copied {
   readonly events: { readonly copied: number; readonly known: number }
   readonly parts: number
   readonly quickReplies: number
+  readonly optOuts: number
 }
 
 type Row = Record<string, unknown>
@@ -88,10 +89,14 @@ export const copyFromSqlite = (
       for (const rows of rowsOf("SELECT part_id, m_id, part, parts, status, error FROM part_status")) {
         partsCopied += (yield* sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`).length
       }
+      let optOutsCopied = 0
+      for (const rows of rowsOf("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out")) {
+        optOutsCopied += (yield* sql`INSERT INTO opt_out ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
+      }
       let repliesCopied = 0
       for (const rows of rowsOf("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing")) {
         repliesCopied += (yield* sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
       }
-      return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied }
+      return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied, optOuts: optOutsCopied }
     }))
   })

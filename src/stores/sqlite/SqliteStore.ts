@@ -386,7 +386,8 @@ export const openSqliteStore = (
       }),
     // The process holds the store's lock (storeLock.ts): every channel is its own, for as long as it runs.
     own: () => Effect.succeed({ lost: Effect.never }),
-    optOut: (channelId, contactId, keyword) => write((t) => void q.optOut.run(channelId, contactId, keyword, t)),
+    // When, by the wall clock (it is only shown, never waited on).
+    optOut: (channelId, contactId, keyword) => write(() => q.optOut.run(channelId, contactId, keyword, Date.now()).changes === 1),
     optIn: (channelId, contactId) => write(() => q.optIn.run(channelId, contactId).changes === 1),
     optedOut: (channelId, contactId) =>
       Effect.sync(() => {
