@@ -3,10 +3,9 @@
 // bridge on PostgreSQL (a throwaway cluster this starts and removes), one replica and three.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { startPostgres } from "../test/postgresCluster.ts"
+import { freePort, startPostgres } from "../test/postgresCluster.ts"
 import { type ServerProcess, startProcess } from "../test/serverProcess.ts"
 import { burst, type Call, closedLoop, median, openLoop, percentile } from "./load.ts"
 
@@ -38,14 +37,6 @@ const rssMb = (pid: number, field: "VmRSS" | "RssAnon" = "VmRSS") => {
   const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`))
   return line ? Number(line[1]) / 1024 : Number.NaN
 }
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-
 const bridgeConfig = (name: string, clicksend: string, webhook: string, extra: Record<string, unknown> = {}) => {
   const file = path.join(work, `${name}.json`)
   fs.writeFileSync(file, JSON.stringify({
@@ -151,22 +142,26 @@ const main = async () => {
   row("3. inbound pushes/s answered 200 (committed)", summary(accepted), "", "", "", ">= 2,000/s", verdict(median(accepted) >= 2000))
   await stop(inbound.proc)
 
-  // 4. Drain: a backlog at the webhook, per channel.
+  // 4. Drain: a backlog at the webhook, per channel. `start` brings up the bridges of one run (one, or several
+  // replicas of one store); the burst is spread over them.
   const limit = 50
-  const drained = [] as Array<number>
-  let worstWindow = 0
-  for (let run = 0; run < runs; run++) {
-    await reset(webhook)
-    const drain = await startBridge(bridgeConfig(`drain${run}`, clicksend, webhook, { delivery: { rateLimitPerSecond: limit } }))
-    const count = quick ? limit * 2 : limit * 6
-    await burst(pushTo(drain.url, `DR${run}`), count)
-    for (let i = 0; i < 300 && (await stats(webhook)).calls < count; i++) await new Promise((r) => setTimeout(r, 50))
-    const times = (await stats(webhook)).arrivals.sort((x, y) => x - y)
-    drained.push(((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000)) / limit * 100)
-    for (const t of times) worstWindow = Math.max(worstWindow, times.filter((u) => u >= t && u < t + 1000).length)
-    await stop(drain.proc)
+  const drain = async (name: string, start: (run: number, extra: Record<string, unknown>) => Promise<Array<{ proc: ServerProcess; url: string }>>) => {
+    const drained = [] as Array<number>
+    let worstWindow = 0
+    for (let run = 0; run < runs; run++) {
+      await reset(webhook)
+      const bridges = await start(run, { delivery: { rateLimitPerSecond: limit } })
+      const count = quick ? limit * 2 : limit * 6
+      await burst((i) => pushTo(bridges[i % bridges.length]!.url, `${name}${run}`)(i), count)
+      for (let i = 0; i < 300 && (await stats(webhook)).calls < count; i++) await new Promise((r) => setTimeout(r, 50))
+      const times = (await stats(webhook)).arrivals.sort((x, y) => x - y)
+      drained.push(((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000)) / limit * 100)
+      for (const t of times) worstWindow = Math.max(worstWindow, times.filter((u) => u >= t && u < t + 1000).length)
+      for (const b of bridges) await stop(b.proc)
+    }
+    return [`${summary(drained, 1)}%, busiest window ${worstWindow}`, "", "", "", ">= 95%, never above the limit", verdict(median(drained) >= 95 && worstWindow <= limit)]
   }
-  row(`4. drain at ${limit}/s: % of the limit`, `${summary(drained, 1)}%, busiest window ${worstWindow}`, "", "", "", ">= 95%, never above the limit", verdict(median(drained) >= 95 && worstWindow <= limit))
+  row(`4. drain at ${limit}/s: % of the limit`, ...await drain("DR", async (run, extra) => [await startBridge(bridgeConfig(`drain${run}`, clicksend, webhook, extra))]))
 
   // 7. The PostgreSQL store (a throwaway cluster with its fsync on): inbound accept with one and three replicas, and the
   // drain, side by side with SQLite's rows 3 and 4.
@@ -192,21 +187,10 @@ const main = async () => {
       )
       for (const b of bridges) await stop(b.proc)
     }
-    const drainedPg = [] as Array<number>
-    let worstPg = 0
-    for (let run = 0; run < runs; run++) {
-      await reset(webhook)
-      const config = postgres(`pgdrain${run}`, { delivery: { rateLimitPerSecond: limit } })
-      const bridges = await Promise.all([0, 1, 2].map(() => startBridge(config)))
-      const count = quick ? limit * 2 : limit * 6
-      await burst((i) => pushTo(bridges[i % 3]!.url, `PGDR${run}`)(i), count)
-      for (let i = 0; i < 300 && (await stats(webhook)).calls < count; i++) await new Promise((r) => setTimeout(r, 50))
-      const times = (await stats(webhook)).arrivals.sort((x, y) => x - y)
-      drainedPg.push(((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000)) / limit * 100)
-      for (const t of times) worstPg = Math.max(worstPg, times.filter((u) => u >= t && u < t + 1000).length)
-      for (const b of bridges) await stop(b.proc)
-    }
-    row(`7. drain at ${limit}/s on PostgreSQL, 3 replicas: % of the limit`, `${summary(drainedPg, 1)}%, busiest window ${worstPg}`, "", "", "", ">= 95%, never above the limit", verdict(median(drainedPg) >= 95 && worstPg <= limit))
+    row(`7. drain at ${limit}/s on PostgreSQL, 3 replicas: % of the limit`, ...await drain("PGDR", (run, extra) => {
+      const config = postgres(`pgdrain${run}`, extra)
+      return Promise.all([0, 1, 2].map(() => startBridge(config)))
+    }))
   } finally {
     cluster.stop()
   }

@@ -15,7 +15,6 @@ import { startTelnyxSimulator, type TelnyxSimulator } from "../src/providers/tel
 import { startWebhookSimulator, type WebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import * as fs from "node:fs"
 import type { DatabaseSync } from "node:sqlite"
-import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 
@@ -191,10 +190,4 @@ export const pushUrl = (h: Harness, kind: "push_message" | "delivery_receipt", s
 export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString()
 
 /** A loopback port nothing listens on: taken, then released. */
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
+export { freePort } from "./postgresCluster.ts"

@@ -23,8 +23,7 @@ const sqlite: Subject = {
   name: "sqlite",
   open: Effect.gen(function*() {
     yield* TestClock.setTime(10 * 3_600_000)
-    const { close, store } = yield* Effect.acquireRelease(Effect.sync(() => openSqliteStore(":memory:")), ({ close }) => Effect.sync(close))
-    void close
+    const { store } = yield* Effect.acquireRelease(Effect.sync(() => openSqliteStore(":memory:")), ({ close }) => Effect.sync(close))
     yield* store.own("C")
     return store
   }),

@@ -1,10 +1,11 @@
 // `channel-server store copy-from-sqlite <file>`: moves a SQLite store's work into the configured PostgreSQL store,
 // in one transaction: the outbox (pending events, due at once, in their order; dead letters; the delivered history,
-// so a push ClickSend or Telnyx repeats later is still known), the statuses of sent parts and the latest quick
+// so a push the provider repeats later is still known), the statuses of sent parts and the latest quick
 // replies, and the contacts' opt-outs. What the database has already (same dedupe key, part or contact) is left as it is, so it can run twice.
 import type * as Reactivity from "@effect/experimental/Reactivity"
 import { Effect, type Scope } from "effect"
 import { DatabaseSync } from "node:sqlite"
+import type { SqlError } from "@effect/sql/SqlError"
 import { AppConfig } from "../../config/AppConfig.ts"
 import { openSqliteStore } from "../sqlite/SqliteStore.ts"
 import { lockStore } from "../sqlite/storeLock.ts"
@@ -85,18 +86,19 @@ export const copyFromSqlite = (
           SELECT channel_id, contact_id, MIN(id) AS id FROM outbox WHERE state = 'pending' GROUP BY channel_id, contact_id) AS heads
         WHERE outbox.state = 'pending' AND outbox.channel_id = heads.channel_id AND outbox.contact_id = heads.contact_id
           AND outbox.waiting <> (outbox.id <> heads.id)`
-      let partsCopied = 0
-      for (const rows of rowsOf("SELECT part_id, m_id, part, parts, status, error FROM part_status")) {
-        partsCopied += (yield* sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`).length
-      }
-      let optOutsCopied = 0
-      for (const rows of rowsOf("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out")) {
-        optOutsCopied += (yield* sql`INSERT INTO opt_out ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
-      }
-      let repliesCopied = 0
-      for (const rows of rowsOf("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing")) {
-        repliesCopied += (yield* sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`).length
-      }
+      /** Copies the rows `query` reads with `insert`, a chunk at a time; how many were new. */
+      const copyRows = (query: string, insert: (rows: Array<Row>) => Effect.Effect<ReadonlyArray<unknown>, SqlError>) =>
+        Effect.gen(function*() {
+          let copied = 0
+          for (const rows of rowsOf(query)) copied += (yield* insert(rows)).length
+          return copied
+        })
+      const partsCopied = yield* copyRows("SELECT part_id, m_id, part, parts, status, error FROM part_status", (rows) =>
+        sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`)
+      const optOutsCopied = yield* copyRows("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out", (rows) =>
+        sql`INSERT INTO opt_out ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
+      const repliesCopied = yield* copyRows("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing", (rows) =>
+        sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
       return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied, optOuts: optOutsCopied }
     }))
   })
