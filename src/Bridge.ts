@@ -9,6 +9,7 @@ import { configWarnings } from "./config/warnings.ts"
 import { Deliveries } from "./delivery/Deliveries.ts"
 import { isMessageRoute, messageHandler } from "./http/message.ts"
 import { makeApp } from "./http/routes.ts"
+import { SmsProvider } from "./providers/SmsProvider.ts"
 import { Metrics } from "./services/Metrics.ts"
 import { RateLimits } from "./services/RateLimits.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
@@ -116,6 +117,9 @@ const serveAndDrain = (node: () => HoldingServer, drainForMs: number) =>
     )
   }))
 
+/** The provider's own work while the bridge serves (a catch-up from its lists, say), stopped before the store closes. */
+const providerBackground = Layer.scopedDiscard(Effect.flatMap(SmsProvider, (provider) => Effect.forkScoped(provider.background)))
+
 /**
  * The bridge serving on the configured host and port; the HttpServer stays visible so tests can read its address.
  * Start-up touches the store last: first the store's lock (a second server stops here), then the port (a taken
@@ -126,6 +130,7 @@ const serveAndDrain = (node: () => HoldingServer, drainForMs: number) =>
 export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, store = stores[config.store.plugin].layer) => {
   let holding: HoldingServer | undefined
   return serveAndDrain(() => holding!, drainMs(config)).pipe(
+    Layer.merge(providerBackground),
     Layer.provide(Core(config, infrastructure, store)),
     Layer.merge(logStart),
     Layer.provideMerge(NodeHttpServer.layer(() => (holding = holdingServer(config)).server, {

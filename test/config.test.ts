@@ -90,6 +90,17 @@ describe("channel.config.json", () => {
     expect(configWarnings(Either.getOrThrow(parse(base)))).toEqual([])
   })
 
+  it("an answer to a keyword: not empty, at most three SMS, and a warning when no keyword can ask for it", () => {
+    expect(error(edit((d) => (d.channels[0].optOut = { replies: { stop: "  " } })))).toBe(
+      "channel.config.json: channels[0].optOut.replies.stop: must not be empty (leave it out to send nothing)"
+    )
+    expect(error(edit((d) => (d.channels[0].optOut = { replies: { help: "x".repeat(460) } })))).toBe(
+      "channel.config.json: channels[0].optOut.replies.help: at most 459 characters (three SMS): it answers a keyword"
+    )
+    const config = Either.getOrThrow(parse(edit((d) => (d.channels[0].optOut = { help: [], replies: { help: "Acme: acme.example/help", stop: "Bye" } }))))
+    expect(configWarnings(config)).toEqual(["channels[0].optOut.replies.help is never sent: channels[0].optOut.help lists no keyword"])
+  })
+
   it("a 404 or 410 from the old host makes a dead letter whose reason says what to do; other refusals and hosts do not", () => {
     const config = Either.getOrThrow(parse(base))
     const channel = config.channels[0]!

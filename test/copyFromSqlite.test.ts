@@ -45,7 +45,8 @@ describe("store copy-from-sqlite", () => {
       yield* store.recordParts("P1", ["P1", "P2"], status)
       yield* store.foldReceipt({ partId: "P2", part: 2, parts: 2, status: "delivered" }, status)
       yield* store.rememberOutgoing("C", "+1", ["Yes", "No"])
-      yield* store.optOut("C", "+4", "STOP")
+      yield* store.optOut("C", "+4", "STOP", 1_700_000_000_000)
+      yield* store.optIn("C", "+5", "START", 1_700_000_000_000)
       yield* Effect.sync(close)
 
       // The PostgreSQL store already has work of its own for +1.
@@ -61,9 +62,9 @@ describe("store copy-from-sqlite", () => {
       const env = { ...process.env, DATABASE_URL: url }
 
       const first = yield* cli(["store", "copy-from-sqlite", file, "--config", configFile], env)
-      expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^copied 6 events \(0 were there already\), 2 part statuses, 1 quick replies, 1 opt-outs into postgres 127\.0\.0\.1:\d+\/t_/) })
+      expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^copied 6 events \(0 were there already\), 2 part statuses, 1 quick replies, 2 opt-outs and opt-ins into postgres 127\.0\.0\.1:\d+\/t_/) })
       const again = yield* cli(["store", "copy-from-sqlite", file, "--config", configFile], env)
-      expect(again.stdout).toMatch(/^copied 0 events \(6 were there already\), 0 part statuses, 0 quick replies, 0 opt-outs/)
+      expect(again.stdout).toMatch(/^copied 0 events \(6 were there already\), 0 part statuses, 0 quick replies, 0 opt-outs and opt-ins/)
 
       // +1's queue: the database's own event first, then the copied ones in their order, one at a time.
       yield* pg.own("C")
@@ -87,8 +88,11 @@ describe("store copy-from-sqlite", () => {
       // The first part's receipt, copied, folds with the second's.
       expect(yield* pg.foldReceipt({ partId: "P1", part: 1, parts: 2, status: "delivered" }, status)).toBe("accepted")
       expect((yield* pg.lastOutgoing("C", "+1"))?.quickReplies).toEqual(["Yes", "No"])
-      // A contact who texted STOP is still opted out after the move.
+      // A contact who texted STOP is still opted out after the move; one whose START was kept is still in, so an
+      // older STOP taken after the move undoes nothing.
       expect(yield* pg.optedOut("C", "+4")).toMatchObject({ keyword: "STOP" })
+      expect(yield* pg.optOut("C", "+5", "STOP", 1_699_999_999_000)).toBe(false)
+      expect(yield* pg.optedOut("C", "+5")).toBeUndefined()
     }))
 
   it.scopedLive("refuses while a server holds the SQLite store, and when the configured store is not PostgreSQL; copies nothing", () =>

@@ -65,7 +65,11 @@ export interface HarnessOptions {
   readonly delivery?: Record<string, unknown>
   readonly platform?: Record<string, unknown>
   readonly quickReplies?: Record<string, unknown>
+  /** The main channel's optOut settings (keywords, replies). */
+  readonly optOut?: Record<string, unknown>
   readonly deliveryRetry?: Partial<DurableBackoff>
+  /** Simulators to use instead of new ones (to stop and start the bridge in front of the same ClickSend); kept open. */
+  readonly simulators?: { readonly clicksend: ClickSendSimulator; readonly webhook: WebhookSimulator }
   /** Reuse a store file (to test what survives a restart). */
   readonly storePath?: string
   /** Opens the store's connection (a test keeps it, to make the "disk" fail). */
@@ -75,24 +79,31 @@ export interface HarnessOptions {
 /** Starts everything on loopback for one test; all of it stops when the test's scope closes. */
 export const harness = (options: HarnessOptions = {}) =>
   Effect.gen(function*() {
-    const clicksend = yield* Effect.acquireRelease(
+    const clicksend = options.simulators?.clicksend ?? (yield* Effect.acquireRelease(
       Effect.promise(() =>
         startClickSendSimulator({ username: secrets.username, apiKey: secrets.apiKey, refuse: options.refuse ?? {} })
       ),
       (s) => Effect.promise(s.close)
-    )
+    ))
     const telnyx = yield* Effect.acquireRelease(
       Effect.promise(() => startTelnyxSimulator({ apiKey: secrets.telnyxKey, refuse: options.telnyxRefuse ?? {} })),
       (s) => Effect.promise(s.close)
     )
-    const webhook = yield* Effect.acquireRelease(
+    const webhook = options.simulators?.webhook ?? (yield* Effect.acquireRelease(
       Effect.promise(() => startWebhookSimulator([secrets.tokenA, secrets.tokenB])),
       (s) => Effect.promise(s.close)
-    )
+    ))
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
     const channels = [
-      { name: "main", channelId: "gfd8g7fd89dgfd", apiToken: "${TOKEN_A}", from: "+61411111111", numbers: ["+61411111111"] },
+      {
+        name: "main",
+        channelId: "gfd8g7fd89dgfd",
+        apiToken: "${TOKEN_A}",
+        from: "+61411111111",
+        numbers: ["+61411111111"],
+        ...(options.optOut ? { optOut: options.optOut } : {})
+      },
       ...(options.twoChannels
         ? [{
           name: "sales",
@@ -119,6 +130,8 @@ export const harness = (options: HarnessOptions = {}) =>
           apiKey: "${CS_KEY}",
           pushSecret: "${PUSH_SECRET}",
           timeoutMs: 1000,
+          // Its calls would mix with what a test counts: the catch-up's own tests turn it on.
+          reconcile: { enabled: false },
           ...options.provider
         },
       channels,

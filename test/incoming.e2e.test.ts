@@ -50,6 +50,47 @@ const postForm = (url: string, fields: Record<string, string>) =>
   )
 
 describe("POST /clicksend/push_message", () => {
+  it.scopedLive("an inbound MMS (text and a picture) becomes a text event and an attachment event, each with its own mId", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      const picture = "https://mms.example.net/i/AbC123/photo.jpg"
+      // As a JSON rule pushes it, with the media under ClickSend's own name for an MMS's media URL.
+      const mms = yield* promise(() =>
+        fetch(pushUrl(h, "push_message"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ ...capture, timestamp: 1775012927, body: "the broken part", message: "the broken part", _media_file_url: picture })
+        }).then((r) => r.status)
+      )
+      expect(mms).toBe(200)
+      const events = (yield* promise(() => h.delivered(2))).map((p) => p.events[0])
+      expect(events).toEqual([
+        { ...expectedEvent.events[0], message: { type: "text", text: "the broken part" } },
+        { type: "message", mId: `${capture.message_id}-m1`, timestamp: 1775012927000, message: { type: "attachment", attachment: { type: "image", url: picture } } }
+      ])
+      // A picture alone is one attachment event.
+      expect((yield* postForm(pushUrl(h, "push_message"), { ...capture, message_id: "M-2", body: "", message: "", media_file: "https://mms.example.net/v.mp4" })).status).toBe(200)
+      const third = (yield* promise(() => h.delivered(3)))[2]!.events[0]
+      expect(third).toMatchObject({ mId: "M-2-m1", message: { type: "attachment", attachment: { type: "video", url: "https://mms.example.net/v.mp4" } } })
+      // Media that is not a URL does not cost the contact their words: the text goes on, and the push is kept as a
+      // dead letter saying what stayed behind. Nothing of it is forwarded as an attachment.
+      const bad = yield* postForm(pushUrl(h, "push_message"), { ...capture, message_id: "M-3", body: "see this", message: "see this", media_file: "file:///etc/passwd" })
+      expect(bad).toEqual({ status: 200, json: { ok: true, outcome: "accepted" } })
+      const fourth = (yield* promise(() => h.delivered(4)))[3]!.events[0]
+      expect(fourth).toMatchObject({ mId: "M-3", message: { type: "text", text: "see this" } })
+      expect((yield* promise(() => h.deadLetters())).map((d) => d.lastError)).toEqual([
+        "media_file: 1 of its values not an http(s) URL; the message went to the platform without them"
+      ])
+      // The same push again is the same dead letter and no second message.
+      expect((yield* postForm(pushUrl(h, "push_message"), { ...capture, message_id: "M-3", body: "see this", message: "see this", media_file: "file:///etc/passwd" })).json)
+        .toEqual({ ok: true, outcome: "duplicate" })
+      expect(yield* promise(() => h.deadLetters())).toHaveLength(1)
+      // A message that came after everything else is the last the webhook takes: nothing else was on its way.
+      expect((yield* postForm(pushUrl(h, "push_message"), { ...capture, message_id: "M-4", body: "last", message: "last" })).status).toBe(200)
+      const all = yield* promise(() => h.delivered(5))
+      expect(all.map((p) => p.events[0].mId)).toEqual([capture.message_id, `${capture.message_id}-m1`, "M-2-m1", "M-3", "M-4"])
+    }))
+
   it.scopedLive("a form push becomes the webhook's message event, posted with the channel's token", () =>
     Effect.gen(function*() {
       const h = yield* harness()

@@ -22,11 +22,12 @@ describe("opt-outs", () => {
   it.scopedLive("STOP reaches the platform and stops sending to the contact before any provider call; START restores it", () =>
     Effect.gen(function*() {
       const h = yield* harness()
+      // Each message a second after the one before it (IN-2 after IN-1, ...): a keyword counts by when it was sent.
       const text = (id: string, body: string, from = contact) =>
         Effect.promise(() =>
           fetch(pushUrl(h, "push_message"), {
             method: "POST",
-            body: new URLSearchParams({ message_id: id, from, to: "+61411111111", body, timestamp: "1775012927" })
+            body: new URLSearchParams({ message_id: id, from, to: "+61411111111", body, timestamp: String(1775012927 + Number(id.slice(3))) })
           }).then((r) => r.status)
         )
       const texts = () => h.webhook.payloads().map((p) => (p.events[0].type === "message" && p.events[0].message.type === "text" ? p.events[0].message.text : ""))
@@ -57,12 +58,79 @@ describe("opt-outs", () => {
       expect(texts().filter((t) => t === "  Stop ")).toHaveLength(1)
       expect((yield* Effect.promise(() => h.send({ type: "text", text: "Welcome back" }))).status).toBe(200)
       expect(h.clicksend.sentSms().map((s) => s.body)).toEqual(["Sure", "Hello", "Welcome back"])
+      // The old STOP taken again (a late retry, a catch-up round) does not undo the newer START.
+      expect(yield* text("IN-1", "  Stop ")).toBe(200)
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Still welcome" }))).status).toBe(200)
 
       // A late repeat of the old START (the provider retrying it) does not undo a newer STOP.
       expect(yield* text("IN-3", "QUIT")).toBe(200)
       expect(yield* text("IN-2", "start")).toBe(200)
       expect((yield* Effect.promise(() => h.send({ type: "text", text: "Still there?" }))).status).toBe(422)
-      expect(h.clicksend.sentSms()).toHaveLength(3)
+      expect(h.clicksend.sentSms()).toHaveLength(4)
+    }))
+
+  it.scopedLive("the channel's own keywords and answers: help text, STOP and START confirmations, each sent once", () =>
+    Effect.gen(function*() {
+      const replies = {
+        help: "Acme: reply ARRET to stop, YES to start again. Help: acme.example/sms",
+        stop: "Acme: you will get no more messages. Reply YES to start again.",
+        start: "Acme: welcome back."
+      }
+      const h = yield* harness({ optOut: { stop: ["ARRET"], help: ["aide"], replies } })
+      const text = (id: string, body: string, timestamp: number) =>
+        Effect.promise(() =>
+          fetch(pushUrl(h, "push_message"), {
+            method: "POST",
+            body: new URLSearchParams({ message_id: id, from: contact, to: "+61411111111", body, timestamp: String(timestamp) })
+          }).then((r) => r.status)
+        )
+      const sentTo = () => h.clicksend.sentSms().map((s) => [s.to, s.body])
+      const t = Math.floor(Date.now() / 1000) - 600
+
+      // The configured keywords replace the defaults: HELP and STOP are ordinary messages here.
+      expect(yield* text("IN-1", "HELP", t)).toBe(200)
+      expect(yield* text("IN-2", "Aide", t + 1)).toBe(200)
+      yield* Effect.promise(() => waitWhile(() => sentTo().length < 1))
+      expect(sentTo()).toEqual([[contact, replies.help]])
+      expect(yield* text("IN-3", "stop", t + 2)).toBe(200)
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Still here" }))).status).toBe(200)
+
+      expect(yield* text("IN-4", "arret", t + 3)).toBe(200)
+      yield* Effect.promise(() => waitWhile(() => sentTo().length < 3))
+      // The confirmation goes to the contact who just opted out; nothing else may.
+      expect(sentTo()[2]).toEqual([contact, replies.stop])
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Offer" }))).status).toBe(422)
+      // The same STOP pushed again is not confirmed twice.
+      expect(yield* text("IN-4", "arret", t + 3)).toBe(200)
+
+      // A YES the contact sent before the STOP, arriving late (or replayed from a dead letter), undoes nothing.
+      expect(yield* text("IN-0", "yes", t + 2)).toBe(200)
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Offer" }))).status).toBe(422)
+      expect(yield* text("IN-5", "YES", t + 4)).toBe(200)
+      yield* Effect.promise(() => waitWhile(() => sentTo().length < 4))
+      expect(sentTo()[3]).toEqual([contact, replies.start])
+      // A "yes" from a contact who had not opted out is an answer to an agent, not a reason to confirm anything.
+      expect(yield* text("IN-6", "yes", t + 5)).toBe(200)
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Great" }))).status).toBe(200)
+
+      // Every keyword message reached the platform as the contact's message, and each answer as an echo under the id
+      // the provider gave it (which its receipts name), so agents see what the contact was told.
+      yield* Effect.promise(() => h.delivered(10))
+      const events = h.webhook.payloads().map((p) => p.events[0])
+      const said = (type: string) => events.flatMap((e) => (e.type === type && e.type !== "message_status" && e.message.type === "text" ? [e.message.text] : []))
+      expect(said("message").sort()).toEqual(["Aide", "HELP", "YES", "arret", "stop", "yes", "yes"].sort())
+      const answers = h.clicksend.sentSms().filter((s) => Object.values(replies).includes(s.body))
+      expect(events.flatMap((e) => (e.type === "message_echo" && e.message.type === "text" ? [[e.mId, e.message.text]] : [])))
+        .toEqual(answers.map((s) => [s.message_id, s.body]))
+      expect(h.webhook.payloads().every((p) => p.contactId === contact)).toBe(true)
+      expect(sentTo()).toEqual([
+        [contact, replies.help],
+        [contact, "Still here"],
+        [contact, replies.stop],
+        [contact, replies.start],
+        [contact, "Great"]
+      ])
+      expect(h.logs.filter((l) => l.includes("keyword answered"))).toHaveLength(3)
     }))
 
   it.scopedLive("the operator opts a contact out and back in from the command line; the running server follows at once", () =>

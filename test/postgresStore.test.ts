@@ -93,9 +93,9 @@ describe("the PostgreSQL store with several replicas", () => {
   it.scopedLive("an opt-out taken by one replica holds at the others", () =>
     Effect.gen(function*() {
       const { stores: [a, b] } = yield* replicas(2)
-      yield* a!.optOut("C", "+1", "STOP")
-      expect(yield* b!.optedOut("C", "+1")).toMatchObject({ keyword: "STOP" })
-      expect(yield* b!.optIn("C", "+1")).toBe(true)
+      yield* a!.optOut("C", "+1", "STOP", 1_000)
+      expect(yield* b!.optedOut("C", "+1")).toMatchObject({ keyword: "STOP", at: 1_000 })
+      expect(yield* b!.optIn("C", "+1", "START", 1_001)).toBe(true)
       expect(yield* a!.optedOut("C", "+1")).toBeUndefined()
     }))
 

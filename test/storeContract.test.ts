@@ -167,17 +167,35 @@ describe.each([sqlite, postgres()])("the $name store", (subject) => {
     withStore((store) =>
       Effect.gen(function*() {
         expect(yield* store.optedOut("C", "+1")).toBeUndefined()
-        yield* store.optOut("C", "+1", "STOP")
-        yield* store.optOut("C", "+1", "QUIT")
-        const optOut = (yield* store.optedOut("C", "+1"))!
-        // The first keyword stays: it says when and how the contact opted out.
-        expect(optOut).toMatchObject({ channelId: "C", contactId: "+1", keyword: "STOP" })
+        expect(yield* store.optOut("C", "+1", "STOP", 2_000)).toBe(true)
+        // An older STOP arriving late changes nothing; a newer one moves the time on (it is the one a START must beat).
+        expect(yield* store.optOut("C", "+1", "QUIT", 1_000)).toBe(false)
+        expect(yield* store.optedOut("C", "+1")).toEqual({ channelId: "C", contactId: "+1", keyword: "STOP", at: 2_000 })
+        expect(yield* store.optOut("C", "+1", "END", 3_000)).toBe(true)
+        expect(yield* store.optedOut("C", "+1")).toEqual({ channelId: "C", contactId: "+1", keyword: "END", at: 3_000 })
         expect(yield* store.optedOut("D", "+1")).toBeUndefined()
-        yield* store.optOut("D", "+2", "OPERATOR")
-        expect((yield* store.optOuts()).map((o) => [o.channelId, o.contactId, o.keyword]).sort()).toEqual([["C", "+1", "STOP"], ["D", "+2", "OPERATOR"]])
-        expect(yield* store.optIn("C", "+1")).toBe(true)
-        expect(yield* store.optIn("C", "+1")).toBe(false)
+        yield* store.optOut("D", "+2", "OPERATOR", 500)
+        expect((yield* store.optOuts()).map((o) => [o.channelId, o.contactId, o.keyword])).toEqual([["D", "+2", "OPERATOR"], ["C", "+1", "END"]])
+        // A START sent before the latest STOP undoes nothing, nor one sent at the same time (when in doubt, send
+        // nothing); one sent after it does.
+        expect(yield* store.optIn("C", "+1", "START", 2_999)).toBe(false)
+        expect(yield* store.optIn("C", "+1", "START", 3_000)).toBe(false)
+        expect(yield* store.optedOut("C", "+1")).toMatchObject({ keyword: "END" })
+        expect(yield* store.optIn("C", "+1", "START", 3_001)).toBe(true)
+        expect(yield* store.optIn("C", "+1", "YES", 4_000)).toBe(false)
         expect(yield* store.optedOut("C", "+1")).toBeUndefined()
+        // The START is remembered: the old STOP taken again (a late push, a catch-up round) undoes nothing.
+        expect(yield* store.optOut("C", "+1", "STOP", 2_000)).toBe(false)
+        expect(yield* store.optOut("C", "+1", "END", 3_000)).toBe(false)
+        expect(yield* store.optedOut("C", "+1")).toBeUndefined()
+        // So is a START from a contact who never opted out: a STOP sent before it and taken after it undoes nothing.
+        expect(yield* store.optIn("C", "+3", "START", 9_000)).toBe(false)
+        expect(yield* store.optOut("C", "+3", "STOP", 8_000)).toBe(false)
+        expect(yield* store.optedOut("C", "+3")).toBeUndefined()
+        // A STOP at the very time of the START wins, and a later one always does.
+        expect(yield* store.optOut("C", "+3", "STOP", 9_000)).toBe(true)
+        expect(yield* store.optedOut("C", "+3")).toMatchObject({ keyword: "STOP", at: 9_000 })
+        expect((yield* store.optOuts()).map((o) => [o.channelId, o.contactId])).toEqual([["D", "+2"], ["C", "+3"]])
       })
     ))
 

@@ -15,6 +15,6 @@ export const copyIntoStore = (file: string) =>
     const copied = yield* target.copyFromSqlite(file).pipe(Effect.scoped, Effect.provide(Reactivity.layer))
     yield* Console.log(
       `copied ${copied.events.copied} events (${copied.events.known} were there already), ${copied.parts} part statuses, ` +
-        `${copied.quickReplies} quick replies, ${copied.optOuts} opt-outs into ${registry.describeStore(config.store)}`
+        `${copied.quickReplies} quick replies, ${copied.consent} opt-outs and opt-ins into ${registry.describeStore(config.store)}`
     )
   })

@@ -1,7 +1,7 @@
 // `opt-outs list|add|remove`: the contacts who asked not to be sent a channel's messages, for the operator (a customer
 // who asked by phone, or one who wants them again). The same store the running servers read: /message to an opted-out
 // contact is refused at once.
-import { Console, Effect } from "effect"
+import { Clock, Console, Effect } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Store } from "../stores/Store.ts"
 import { UsageError } from "./Cli.ts"
@@ -38,7 +38,7 @@ export const addOptOut = (channelName: string, contact: string) =>
     const store = yield* Store
     const before = yield* store.optedOut(channel.channelId, contactId)
     if (before) return yield* Console.log(`${contactId} had opted out of ${channel.name} already (${before.keyword})`)
-    yield* store.optOut(channel.channelId, contactId, "OPERATOR")
+    yield* store.optOut(channel.channelId, contactId, "OPERATOR", yield* Clock.currentTimeMillis)
     yield* Console.log(`${contactId} opted out of ${channel.name}: nothing is sent to them until they text START or this is removed`)
   })
 
@@ -46,6 +46,11 @@ export const removeOptOut = (channelName: string, contact: string) =>
   Effect.gen(function*() {
     const channel = yield* channelNamed(channelName)
     const contactId = yield* e164(contact)
-    const removed = yield* (yield* Store).optIn(channel.channelId, contactId)
-    yield* Console.log(removed ? `${contactId} opted back in to ${channel.name}` : `${contactId} had not opted out of ${channel.name}`)
+    const store = yield* Store
+    const before = yield* store.optedOut(channel.channelId, contactId)
+    if (!before) return yield* Console.log(`${contactId} had not opted out of ${channel.name}`)
+    // The operator's word undoes the opt-out, however recent (a contact's clock may run ahead); a STOP the contact
+    // sends after it counts again.
+    yield* store.optIn(channel.channelId, contactId, "OPERATOR", Math.max(yield* Clock.currentTimeMillis, before.at + 1))
+    yield* Console.log(`${contactId} opted back in to ${channel.name}`)
   })

@@ -38,10 +38,25 @@ export const LogSettings = Schema.Struct({
 const Keywords = (description: string) =>
   Schema.Array(Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" }))).annotations({ description })
 
+/** An answer to a keyword: short (three SMS at most), since it goes to someone who may have asked for nothing more. */
+const ReplyText = (description: string) =>
+  Schema.String.pipe(
+    Schema.filter((text) => text.trim() !== "", { message: () => "must not be empty (leave it out to send nothing)" }),
+    Schema.maxLength(459, { message: () => "at most 459 characters (three SMS): it answers a keyword" })
+  ).annotations({ description })
+
 export const OptOutSettings = Schema.Struct({
   stop: withDefault(Keywords("Texts that opt the contact out: /message to them is refused until they opt back in"), defaultKeywords.stop),
   start: withDefault(Keywords("Texts that opt the contact back in"), defaultKeywords.start),
-  help: withDefault(Keywords("Texts that ask for help (reserved: no help text is sent yet)"), defaultKeywords.help)
+  help: withDefault(Keywords("Texts that ask for the channel's help text"), defaultKeywords.help),
+  replies: withDefault(
+    Schema.Struct({
+      stop: Schema.optional(ReplyText("The confirmation a contact gets when they opt out (none by default)")),
+      start: Schema.optional(ReplyText("The confirmation a contact gets when they opt back in (none by default)")),
+      help: Schema.optional(ReplyText("The channel's help text, the answer to HELP (none by default)"))
+    }),
+    {}
+  ).annotations({ description: "What the channel texts back to a keyword, sent by the bridge through the provider; none when absent" })
 })
 
 export const Channel = Schema.Struct({
@@ -60,7 +75,7 @@ export const Channel = Schema.Struct({
   numbers: withDefault(Schema.Array(E164), []).annotations({
     description: "The provider numbers whose inbound messages belong to this channel"
   }),
-  optOut: withDefault(OptOutSettings, { ...defaultKeywords }).annotations({
+  optOut: withDefault(OptOutSettings, { ...defaultKeywords, replies: {} }).annotations({
     description: "The keywords a contact texts to stop and restart this channel's messages (the whole message, any case)"
   })
 })

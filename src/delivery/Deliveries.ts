@@ -3,12 +3,16 @@
 import { Cause, Deferred, Effect, FiberSet, Option, Queue, Schedule } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { Channel } from "../config/ChannelConfig.ts"
+import type { ChannelEvent } from "../domain/events.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { type Limiter, RateLimits } from "../services/RateLimits.ts"
 import { Platform } from "../platforms/Platform.ts"
 import { nextDelay, RetryPolicy } from "../services/RetryPolicy.ts"
 import { steadyMillis } from "../steadyClock.ts"
 import { Store, type OutboxEvent, type StoreUnavailable } from "../stores/Store.ts"
+
+/** The `direction` of an event's log lines: a contact's message came in, an echo went out, a status is a receipt. */
+const directions = { message: "in", echo: "out", status: "receipt" } as const satisfies Record<ChannelEvent["kind"], string>
 
 /** How often an idle worker looks at the store anyway (events replayed from the command line, say). */
 const idlePollMs = 500
@@ -67,7 +71,7 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
 
     /** One attempt: the webhook call within the channel's rate limit (`limit`), then its record (outside it). */
     const attempt = (channel: Channel, pause: ReturnType<typeof makePause>, limit: Limiter, event: OutboxEvent) => {
-      const log = { channel: channel.name, direction: event.event.kind === "message" ? "in" : "receipt", mId: event.mId }
+      const log = { channel: channel.name, direction: directions[event.event.kind], mId: event.mId }
       let recordFailures = 0
       /** The attempt's record, tried again while the store cannot write (said once). */
       const kept = <A>(record: Effect.Effect<A, StoreUnavailable>) =>

@@ -1,5 +1,5 @@
 // What reaches the platform about a channel's contact, whichever provider it came from: a message the contact sent,
-// or the status of a message sent to them. The outbox keeps these; the platform renders them when it delivers.
+// a message the bridge itself sent them (an answer to a keyword), or the status of a message sent to them. The outbox keeps these; the platform renders them when it delivers.
 
 /** What a contact sent: a text, or one attachment (a picture of an MMS, say) as its own message. */
 export type InboundContent =
@@ -20,6 +20,16 @@ export type ChannelEvent =
     /** When the contact sent it (ms since the epoch). */
     readonly timestamp: number
     readonly message: InboundContent
+  }
+  | {
+    /** A text the bridge sent the contact on its own (an answer to STOP, START or HELP), so agents see it. */
+    readonly kind: "echo"
+    readonly channelId: string
+    readonly contactId: string
+    /** The provider's id of the message, which its receipts will name. */
+    readonly mId: string
+    readonly timestamp: number
+    readonly message: { readonly type: "text"; readonly text: string }
   }
   | {
     readonly kind: "status"

@@ -3,20 +3,15 @@
 import { Clock, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
-import { keywordOf } from "../translate/optOutKeywords.ts"
 import type { Channel } from "../config/ChannelConfig.ts"
-import { Deliveries } from "../delivery/Deliveries.ts"
 import type { InvalidPayload } from "../domain/errors.ts"
-import type { InboundMessage, Receipt, ReceiptRoute } from "../domain/messages.ts"
-import { Metrics } from "../services/Metrics.ts"
+import type { InboundMessage, Receipt } from "../domain/messages.ts"
 import { steadyMillis } from "../steadyClock.ts"
-import { type FoldedStatus, type FoldOutcome, type NewEvent, Store } from "../stores/Store.ts"
+import { type FoldOutcome, type NewEvent, Store } from "../stores/Store.ts"
+import { keywordOf } from "../translate/optOutKeywords.ts"
 import { inboundText } from "../translate/quickReplies.ts"
-
-export type PushOutcome = "accepted" | "duplicate" | "held" | "skipped" | "dead-lettered"
-
-/** What a push is kept as when it cannot be forwarded: "inbound" or "receipt". */
-export type PushKind = "inbound" | "receipt"
+import { committed, countPush, type PushKind, type PushOutcome, statusEvent } from "./committed.ts"
+import { KeywordReplies } from "./keywordReplies.ts"
 
 /** A push as it came, to keep as a dead letter if it must be, and the provider plugin that received it. */
 export interface Kept {
@@ -25,9 +20,6 @@ export interface Kept {
 }
 
 const fingerprint = (kept: unknown) => createHash("sha256").update(JSON.stringify(kept)).digest("hex").slice(0, 32)
-
-const countPush = (kind: PushKind, channel: string, outcome: string) =>
-  Effect.map(Metrics, (m) => m.messages.inc({ direction: kind === "inbound" ? "in" : "receipt", channel, outcome }))
 
 /** An invalid push is refused (400) and also kept as it came, since whether the provider pushes it again is not sure. */
 export const keepInvalid = (kind: PushKind, kept: Kept, identity: unknown = kept.push) => (error: InvalidPayload) =>
@@ -38,18 +30,6 @@ export const keepInvalid = (kind: PushKind, kept: Kept, identity: unknown = kept
     yield* Effect.logWarning(`invalid ${kind === "inbound" ? "inbound message" : "delivery receipt"}; kept as a dead letter`).pipe(
       Effect.annotateLogs({ direction: kind === "inbound" ? "in" : "receipt", outcome: "invalid", reason: error.message })
     )
-  })
-
-/** Counts, wakes the channel's worker and logs what the store made of a push. */
-export const committed = (channel: Channel, kind: PushKind, mId: string, outcome: FoldOutcome) =>
-  Effect.gen(function*() {
-    yield* countPush(kind, channel.name, outcome)
-    if (outcome === "accepted") yield* (yield* Deliveries).wake(channel.channelId)
-    const message = { accepted: "event accepted", duplicate: "duplicate push ignored", held: "receipt kept until its message's parts are recorded" }
-    yield* Effect.logInfo(message[outcome]).pipe(
-      Effect.annotateLogs({ channel: channel.name, direction: kind === "inbound" ? "in" : "receipt", mId, outcome })
-    )
-    return outcome
   })
 
 /** A push's time is believed from a year before it arrived to a day after (clocks differ); else it is `now`. */
@@ -108,15 +88,16 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
     const now = yield* steadyMillis
     // STOP and START change what the channel may send the contact. A STOP is kept before its message is committed
     // (so no reply can go out in between), and again for a repeated push (it changes nothing then); a START only
-    // when its message is new, so a late repeat of an old START cannot undo a newer STOP.
-    const said = inbound.contents.flatMap(({ message }) => {
+    // when its message is new, and only if it was sent after the opt-out it would undo.
+    const said = inbound.contents.flatMap(({ message, mId }) => {
       const keyword = message.type === "text" ? keywordOf(message.text, channel.optOut) : undefined
-      return keyword && keyword.kind !== "help" ? [keyword] : []
+      return keyword ? [{ ...keyword, mId }] : []
     })[0]
     const log = (what: string) =>
       Effect.logInfo(what).pipe(Effect.annotateLogs({ channel: channel.name, direction: "in", contact: inbound.from, keyword: said?.keyword }))
-    if (said?.kind === "stop" && (yield* store.optOut(channel.channelId, inbound.from, said.keyword))) yield* log("contact opted out")
+    if (said?.kind === "stop" && (yield* store.optOut(channel.channelId, inbound.from, said.keyword, timestamp))) yield* log("contact opted out")
     let outcome: FoldOutcome = "duplicate"
+    let saidIsNew = false
     for (const { message, mId } of inbound.contents) {
       const event: NewEvent = {
         channelId: channel.channelId,
@@ -132,25 +113,21 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
           message: message.type === "text" ? { type: "text", text: inboundText(message.text, latest, now) } : message
         }
       }
-      if ((yield* committed(channel, "inbound", mId, yield* store.accept(event))) === "accepted") outcome = "accepted"
+      if ((yield* committed(channel, "inbound", mId, yield* store.accept(event))) === "accepted") {
+        outcome = "accepted"
+        if (said?.mId === mId) saidIsNew = true
+      }
     }
-    if (said?.kind === "start" && outcome === "accepted" && (yield* store.optIn(channel.channelId, inbound.from))) {
-      yield* log("contact opted back in")
+    // Answered when the keyword itself is new (not merely another part of its message, taken by another path).
+    if (said !== undefined && saidIsNew) {
+      // Answered once per message, however often it is pushed; START only when it did opt the contact back in (a
+      // "yes" to an agent's question is no reason to text a confirmation).
+      const optedIn = said.kind === "start" && (yield* store.optIn(channel.channelId, inbound.from, said.keyword, timestamp))
+      if (optedIn) yield* log("contact opted back in")
+      if (said.kind !== "start" || optedIn) yield* (yield* KeywordReplies).reply(channel, inbound.from, said.kind)
     }
     return outcome satisfies PushOutcome
   })
-
-/**
- * The outbox event of a message's folded status: forwarded once per status (the dedupe key), to the mId the
- * platform knows, never a later part's id.
- */
-export const statusEvent = (route: Pick<ReceiptRoute, "channelId" | "contactId">, timestamp: number) => (fold: FoldedStatus): NewEvent => ({
-  channelId: route.channelId,
-  contactId: route.contactId,
-  mId: fold.mId,
-  dedupeKey: `receipt:${fold.mId}:${fold.status}`,
-  event: { kind: "status", channelId: route.channelId, contactId: route.contactId, mId: fold.mId, timestamp, status: fold.status, error: fold.error }
-})
 
 /** Folds a receipt into its message's status and commits what changed; `kept` is what a dead letter keeps. */
 export const receiveReceipt = (receipt: Receipt, kept: Kept) =>

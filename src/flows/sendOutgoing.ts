@@ -7,13 +7,14 @@ import { OptedOut } from "../domain/errors.ts"
 import type { Outgoing, Sent } from "../domain/messages.ts"
 import { SmsProvider } from "../providers/SmsProvider.ts"
 import { Store } from "../stores/Store.ts"
-import { committed, statusEvent } from "./receivePushes.ts"
+import { committed, statusEvent } from "./committed.ts"
 
 /**
- * The SMS is already out: a store failure here is logged, never turned into an error that would make the
- * platform send it again.
+ * What the provider's answer says, remembered for what comes back (also for the bridge's own answers to keywords).
+ * The SMS is already out: a store failure here is logged, never turned into an error that would make the platform
+ * send it again.
  */
-const remember = (request: Outgoing, channel: Channel, sent: Sent) =>
+export const recordSent = (request: Outgoing, channel: Channel, sent: Sent) =>
   Effect.gen(function*() {
     const store = yield* Store
     if (sent.partIds.length > 1 || sent.recordParts) {
@@ -31,7 +32,7 @@ const remember = (request: Outgoing, channel: Channel, sent: Sent) =>
 
 const recordProviderOptOut = (request: Outgoing, channel: Channel) =>
   Effect.gen(function*() {
-    yield* (yield* Store).optOut(channel.channelId, request.contactId, "PROVIDER")
+    yield* (yield* Store).optOut(channel.channelId, request.contactId, "PROVIDER", yield* Clock.currentTimeMillis)
     yield* Effect.logInfo("contact opted out (the provider said so)").pipe(
       Effect.annotateLogs({ channel: channel.name, direction: "out", contact: request.contactId, keyword: "PROVIDER" })
     )
@@ -54,6 +55,6 @@ export const sendOutgoing = Effect.fnUntraced(function*(request: Outgoing, chann
     // next message is refused here, without a call.
     Effect.tapError((e) => (e._tag === "ProviderRefused" && e.optedOut === true ? recordProviderOptOut(request, channel) : Effect.void))
   )
-  yield* remember(request, channel, sent)
+  yield* recordSent(request, channel, sent)
   return sent.mId
 })

@@ -12,7 +12,7 @@ import type {
   UpstreamUnavailable
 } from "../domain/errors.ts"
 import type { Outgoing, Sent } from "../domain/messages.ts"
-import type { PushOutcome } from "../flows/receivePushes.ts"
+import type { PushOutcome } from "../flows/committed.ts"
 import type { PayloadTooLarge } from "../domain/errors.ts"
 import type { AppConfig } from "../config/AppConfig.ts"
 import type { Deliveries } from "../delivery/Deliveries.ts"
@@ -36,6 +36,11 @@ export interface SmsProviderShape {
     kind: "unroutable-inbound" | "unroutable-receipt",
     kept: unknown
   ) => Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable>
+  /**
+   * What it does on its own for as long as the bridge serves (a catch-up from the provider's lists, say), forked by the server and
+   * interrupted at shutdown; the command line, which builds the provider too, never runs it.
+   */
+  readonly background: Effect.Effect<void>
 }
 
 /** What a provider's layer may need from the bridge's own layers. */

@@ -163,10 +163,18 @@ export interface StoreShape {
    * for the scope. Claims and records are the owner's alone: a process that lost a channel claims nothing more of it.
    */
   readonly own: (channelId: string) => Effect.Effect<ChannelOwnership, never, Scope.Scope>
-  /** Records that the contact opted out of the channel (a keyword they texted, or the operator's word); again is no change. */
-  readonly optOut: (channelId: string, contactId: string, keyword: string) => Write<boolean>
-  /** Opts the contact back in; false when they had not opted out. */
-  readonly optIn: (channelId: string, contactId: string) => Write<boolean>
+  /**
+   * Records that the contact opted out of the channel at `at` (ms since the epoch: when they texted the keyword, or
+   * when the operator or the provider said so), unless they said something later (a START sent after this STOP);
+   * at the same time, the opt-out wins. False when nothing changed.
+   */
+  readonly optOut: (channelId: string, contactId: string, keyword: string, at: number) => Write<boolean>
+  /**
+   * Records that the contact asked for the channel's messages again at `at`, unless they said something later (a
+   * START sent before a STOP, arriving late, undoes nothing); kept even when they had not opted out, so that an older
+   * STOP taken after it undoes nothing either. True only when it opted them back in.
+   */
+  readonly optIn: (channelId: string, contactId: string, keyword: string, at: number) => Write<boolean>
   /** The contact's opt-out of the channel, if they opted out. */
   readonly optedOut: (channelId: string, contactId: string) => Read<OptOut | undefined>
   /** Every opt-out, oldest first. */
@@ -179,7 +187,7 @@ export interface OptOut {
   readonly contactId: string
   /** STOP (or the channel's keyword they texted), or OPERATOR when added from the command line. */
   readonly keyword: string
-  /** When (ms since the epoch, the wall clock's). */
+  /** When (ms since the epoch, the wall clock's): the time of the contact's message, when they texted it. */
   readonly at: number
 }
 

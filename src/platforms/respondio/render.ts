@@ -3,11 +3,11 @@ import type { ChannelEvent } from "../../domain/events.ts"
 import type { WebhookPayload } from "./wire.ts"
 
 export const webhookPayload = (event: ChannelEvent): WebhookPayload =>
-  event.kind === "message"
+  event.kind !== "status"
     ? {
       channelId: event.channelId,
       contactId: event.contactId,
-      events: [{ type: "message", mId: event.mId, timestamp: event.timestamp, message: event.message }],
+      events: [{ type: event.kind === "echo" ? "message_echo" : "message", mId: event.mId, timestamp: event.timestamp, message: event.message }],
       contact: { phone: event.contactId }
     }
     : {

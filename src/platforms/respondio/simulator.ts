@@ -36,7 +36,11 @@ export const startDemoWebhook = async (tokens: ReadonlyArray<string>, say: (line
     onRequest: (r) => {
       const payload = JSON.parse(r.body)
       for (const e of payload.events ?? []) {
-        const what = e.type === "message" ? `message ${JSON.stringify(e.message.text)} from ${payload.contactId}` : `status "${e.status.value}" of mId ${e.mId}`
+        const what = e.type === "message"
+          ? `message ${JSON.stringify(e.message.text)} from ${payload.contactId}`
+          : e.type === "message_echo"
+          ? `echo ${JSON.stringify(e.message.text)} to ${payload.contactId}`
+          : `status "${e.status.value}" of mId ${e.mId}`
         say(`[simulated webhook] ${what} (answered HTTP ${r.status})`)
       }
     }

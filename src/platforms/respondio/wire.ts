@@ -67,8 +67,9 @@ export type OutgoingRequest = typeof OutgoingRequest.Type
 
 const MessageId = Text(50)
 
+/** A contact's message ("message"), or one the business sent outside the platform ("message_echo"). */
 export const MessageEvent = Schema.Struct({
-  type: Schema.Literal("message"),
+  type: Schema.Literal("message", "message_echo"),
   mId: MessageId,
   timestamp: Schema.Number,
   message: Schema.Union(

@@ -2,23 +2,32 @@
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { ClickSendSettings } from "./settings.ts"
-import { ProviderRefused, UpstreamError, UpstreamTimeout } from "../../domain/errors.ts"
-import { Envelope, type MmsSendRequest, type SmsSendRequest } from "./wire.ts"
-import { keepAlivePool } from "../../services/keepAlivePost.ts"
+import { ProviderRefused, UpstreamError, UpstreamTimeout, UpstreamUnavailable } from "../../domain/errors.ts"
+import { Envelope, ListAnswer, type MmsSendRequest, type SmsSendRequest } from "./wire.ts"
+import { keepAlivePool } from "../../services/keepAliveClient.ts"
 import { Metrics, timed } from "../../services/Metrics.ts"
 import { batched } from "./smsBatcher.ts"
 import { isTransientStatus, parseRetryAfter, Transient } from "../../services/RetryPolicy.ts"
 import { providerCall } from "../providerCall.ts"
+import { RateLimits } from "../../services/RateLimits.ts"
 
 export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>[number]
 
 const decodeEnvelope = Schema.decodeUnknownOption(Schema.parseJson(Envelope))
+const decodeList = Schema.decodeUnknownOption(Schema.parseJson(ListAnswer))
+
+/** What ClickSend keeps for its POLL rules: inbound messages, delivery receipts. */
+export type ListKind = "inbound" | "receipts"
+
+/** One call of the catch-up failed: said in the log, and tried again at the next round (never at once). */
+export type CatchUpFailure = UpstreamError | UpstreamUnavailable
 
 export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSendClient", {
   scoped: Effect.gen(function*() {
     const provider = (yield* AppConfig).provider as ClickSendSettings
     const metrics = yield* Metrics
     const call = yield* providerCall
+    const limits = yield* RateLimits
     const headers = {
       authorization: `Basic ${Buffer.from(`${Redacted.value(provider.username)}:${Redacted.value(provider.apiKey)}`).toString("base64")}`,
       "content-type": "application/json",
@@ -68,6 +77,29 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
 
     const send = (path: string, body: unknown) => call("ClickSend", attempt(path, body))
 
+    /** A call of the catch-up (a GET or a PUT, which may be made again): within the provider's rate limit. */
+    const ask = (method: "GET" | "PUT", path: string): Effect.Effect<string, CatchUpFailure> =>
+      limits.provider(pool(path, headers, "", method)).pipe(
+        timed(metrics.providerLatency, (response) => ({ path: path.replace(/\?.*$/, "").replace(/-read\/.*$/, "-read/:id"), status: response?.status ?? 0 })),
+        Effect.mapError((e) => new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` })),
+        Effect.flatMap((response) => {
+          if (response.status === 200) return Effect.succeed(response.text)
+          const envelope = decodeEnvelope(response.text)
+          const code = envelope._tag === "Some" ? ` ${envelope.value.response_code}` : ""
+          const credentials = response.status === 401 || response.status === 403 ? ": check provider.username and provider.apiKey" : ""
+          return Effect.fail(new UpstreamError({ message: `ClickSend answered ${method} ${path.replace(/\?.*$/, "")} with HTTP ${response.status}${code}${credentials}` }))
+        })
+      )
+
+    /** One page (from 1) of what ClickSend keeps unread, 100 items at most. */
+    const list = (kind: ListKind, page: number) =>
+      Effect.flatMap(ask("GET", `/sms/${kind}?page=${page}&limit=100`), (text) => {
+        const answer = decodeList(text)
+        return answer._tag === "Some"
+          ? Effect.succeed(answer.value.data)
+          : Effect.fail(new UpstreamError({ message: `ClickSend's list of ${kind} is not the shape it documents` }))
+      })
+
     const sendSmsNow = (request: SmsSendRequest) => send("/sms/send", request)
     const sendSms = provider.batch === undefined
       ? sendSmsNow
@@ -84,7 +116,14 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
 
     return {
       sendSms,
-      sendMms: (request: MmsSendRequest) => send("/mms/send", request)
+      sendMms: (request: MmsSendRequest) => send("/mms/send", request),
+      list,
+      /**
+       * Marks one item read: PUT /sms/inbound-read/{message_id} (its v3 reference and every SDK) or
+       * /sms/receipts-read/{message_id} ("Mark specific delivery receipt as read", ClickSend/clicksend-python
+       * docs/SMSApi.md; the newer OpenAPI files keep only the form that marks all before a time).
+       */
+      markRead: (kind: ListKind, messageId: string) => Effect.asVoid(ask("PUT", `/sms/${kind}-read/${encodeURIComponent(messageId)}`))
     }
   })
 }) {}

@@ -3,16 +3,19 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platf
 import { Effect, Layer, Redacted } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Channel } from "../../config/ChannelConfig.ts"
-import { type InvalidPayload, ProviderRefused, Unauthorized, UpstreamError } from "../../domain/errors.ts"
+import { InvalidPayload, ProviderRefused, Unauthorized, UpstreamError } from "../../domain/errors.ts"
 import type { Outgoing, Sent } from "../../domain/messages.ts"
-import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
+import type { PushOutcome } from "../../flows/committed.ts"
+import { keepInvalid, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
 import { decoder } from "../../services/decode.ts"
 import { secretCheck } from "../../services/TokenCheck.ts"
 import { Store, type StoreUnavailable } from "../../stores/Store.ts"
 import { mmsOrSms } from "../providerCall.ts"
+import { providerFlowContext } from "../../flows/providerFlowContext.ts"
 import { type ProviderNeeds, SmsProvider } from "../SmsProvider.ts"
 import { ClickSendClient, type SentMessage } from "./ClickSendClient.ts"
-import { toInbound, toReceipt } from "./incoming.ts"
+import { catchUpEvery } from "./catchUp.ts"
+import { mediaOf, toInbound, toReceipt } from "./incoming.ts"
 import { planSend } from "./outgoing.ts"
 import { type PushFields, readPushFields } from "./pushFields.ts"
 import type { ClickSendSettings } from "./settings.ts"
@@ -56,9 +59,6 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
     const config = yield* AppConfig
     const provider = config.provider as ClickSendSettings
     const clicksend = yield* ClickSendClient
-    // The push routes run with what they need from here.
-    const context = yield* Effect.context<Needs>()
-
     const send = Effect.fnUntraced(function*(request: Outgoing, channel: Channel) {
       const plan = planSend(request, { from: channel.from, maxParts: provider.maxParts, mms: provider.mms })
       const sms = (messages: ReadonlyArray<SmsMessage>) => Effect.flatMap(clicksend.sendSms({ messages }), sentOf)
@@ -66,11 +66,23 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
         ? mmsOrSms("ClickSend", Effect.flatMap(clicksend.sendMms(plan.request), sentOf), sms(plan.fallback))
         : sms(plan.messages)
     })
+    // The push routes run with what they need from here.
+    const context = yield* providerFlowContext(send)
 
     const pushSecret = secretCheck(Redacted.value(provider.pushSecret))
-    const inbound = (fields: PushFields): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
-      inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", kept(fields))), Effect.flatMap((push) => receiveInbound(toInbound(push), kept(fields))))
-    const receipt = (fields: PushFields): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
+    /** A contact's message goes on; media that is not a URL stays behind, kept with the push as a dead letter. */
+    const takeInbound = (push: InboundPush, fields: Readonly<Record<string, unknown>>) =>
+      Effect.gen(function*() {
+        const { notUrls } = mediaOf(push)
+        if (notUrls > 0) {
+          const message = `media_file: ${notUrls} of its values not an http(s) URL; the message went to the platform without them`
+          yield* keepInvalid("inbound", kept(fields))(new InvalidPayload({ message }))
+        }
+        return yield* receiveInbound(toInbound(push), kept(fields))
+      })
+    const inbound = (fields: Readonly<Record<string, unknown>>): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
+      inboundPush(fields).pipe(Effect.tapError(keepInvalid("inbound", kept(fields))), Effect.flatMap((push) => takeInbound(push, fields)))
+    const receipt = (fields: Readonly<Record<string, unknown>>): Effect.Effect<PushOutcome, InvalidPayload | StoreUnavailable, Needs> =>
       deliveryReceipt(fields).pipe(Effect.tapError(keepInvalid("receipt", kept(fields))), Effect.flatMap((r) => receiveReceipt(toReceipt(r), kept(fields))))
 
     /** A push: the secret checked before the body is even read; a store that cannot write takes none. */
@@ -84,8 +96,15 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
         return HttpServerResponse.unsafeJson({ ok: true, outcome })
       }).pipe(Effect.provide(context))
 
+    const catchUp = catchUpEvery({
+      list: clicksend.list,
+      markRead: provider.reconcile.markRead ? clicksend.markRead : undefined,
+      receive: (kind, item) => (kind === "inbound" ? inbound(item) : receipt(item)).pipe(Effect.provide(context))
+    }, provider.reconcile.intervalMs)
+
     return {
       send,
+      background: provider.reconcile.enabled ? catchUp : Effect.void,
       routes: HttpRouter.empty.pipe(
         HttpRouter.post("/clicksend/push_message", push(inbound)),
         HttpRouter.get("/clicksend/push_message", push(inbound)),
@@ -94,7 +113,7 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
       ),
       reroute: (kind, fields) =>
         (kind === "unroutable-inbound"
-          ? Effect.flatMap(inboundPush(fields as PushFields), (push): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveInbound(toInbound(push), kept(fields)))
+          ? Effect.flatMap(inboundPush(fields as PushFields), (push): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => takeInbound(push, fields as PushFields))
           : Effect.flatMap(deliveryReceipt(fields as PushFields), (r): Effect.Effect<PushOutcome, StoreUnavailable, Needs> => receiveReceipt(toReceipt(r), kept(fields)))
         ).pipe(Effect.provide(context))
     }

@@ -1,8 +1,16 @@
 // Pure translation of ClickSend's pushes (an inbound SMS, a delivery receipt) to the bridge's neutral shapes.
 import { Option } from "effect"
 import type { InboundMessage, Receipt } from "../../domain/messages.ts"
+import { inboundContents } from "../../translate/inboundContents.ts"
 import { decodeRoute } from "./routing.ts"
 import type { DeliveryReceipt, InboundPush } from "./wire.ts"
+
+/** An inbound MMS's media: the http(s) URLs, which go to the platform, and how many values were not one. */
+export const mediaOf = (push: InboundPush) => {
+  const all = push.media_file ?? []
+  const urls = all.filter((u) => /^https?:\/\//i.test(u) && URL.canParse(u))
+  return { urls, notUrls: all.length - urls.length }
+}
 
 export const toInbound = (push: InboundPush): InboundMessage => ({
   id: push.message_id,
@@ -11,7 +19,7 @@ export const toInbound = (push: InboundPush): InboundMessage => ({
   // A reply to one of our messages may carry its custom_string back: the channel it came from.
   channelHint: Option.getOrUndefined(Option.map(decodeRoute(push.custom_string), (r) => r.channelId)),
   sentAtSeconds: push.timestamp,
-  contents: [{ mId: push.message_id, message: { type: "text", text: push.body } }]
+  contents: inboundContents(push.message_id, push.body, mediaOf(push).urls.map((url) => ({ url })))
 })
 
 const statusOf = (code: number) => {

@@ -22,6 +22,21 @@ export const ClickSendSettings = Schema.Struct({
     description: "Send image attachments as MMS (falls back to SMS with a link when ClickSend refuses)"
   }),
   ...providerCallSettings("ClickSend"),
+  reconcile: withDefault(
+    Schema.Struct({
+      enabled: withDefault(Bool, true),
+      intervalMs: withDefault(Int.pipe(Schema.between(10_000, 3_600_000)), 60_000).annotations({
+        description: "How often the bridge asks ClickSend for what it holds, besides at start (default one minute)"
+      }),
+      markRead: withDefault(Bool, true).annotations({
+        description: "Mark what was taken as read, so ClickSend lists it no more (each inbound message by its id; receipts up to a time)"
+      })
+    }),
+    { enabled: true, intervalMs: 60_000, markRead: true }
+  ).annotations({
+    description: "Catch-up: the inbound messages and receipts ClickSend keeps for its POLL rules, taken through the push path " +
+      "(so each is forwarded once, by push, by catch-up or both); needs an inbound rule and a receipt rule with action POLL"
+  }),
   batch: Schema.optional(Schema.Struct({
     maxMessages: withDefault(Int.pipe(Schema.between(1, 1000)), 100),
     windowMs: withDefault(Int.pipe(Schema.between(1, 1000)), 10)

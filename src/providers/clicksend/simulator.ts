@@ -10,6 +10,22 @@ export interface ClickSendSimulatorOptions extends FakeOptions {
   /** When set, each accepted SMS gets a delivery receipt pushed here (status 201), after `receiptDelayMs`. */
   readonly receiptUrl?: string
   readonly receiptDelayMs?: number
+  /**
+   * The account has an inbound rule and a receipt rule with action POLL: what it receives is also kept, unread, for
+   * GET /v3/sms/inbound and /v3/sms/receipts, until marked read. Without them, those lists are empty.
+   */
+  readonly poll?: boolean
+}
+
+/** An inbound SMS (or MMS) as ClickSend pushes it and lists it. */
+export interface InboundItem {
+  readonly message_id: string
+  readonly from: string
+  readonly to: string
+  readonly body: string
+  readonly timestamp: number
+  readonly custom_string?: string
+  readonly media_file?: string
 }
 
 export interface ClickSendSimulator extends HttpFake {
@@ -19,6 +35,16 @@ export interface ClickSendSimulator extends HttpFake {
   readonly sentSms: () => Array<{ to: string; body: string; from?: string; custom_string?: string; message_id: string }>
   /** Where delivery receipts go from now on (the bridge's receipt URL is known only once it listens). */
   readonly setReceiptUrl: (url: string) => void
+  /** Where inbound messages are pushed from now on. */
+  readonly setInboundUrl: (url: string) => void
+  /** A contact texts the account: pushed (form POST) if an inbound URL is set, and kept for POLL. */
+  readonly receive: (item: Omit<InboundItem, "timestamp"> & { readonly timestamp?: number }) => Promise<void>
+  /** Every accepted message without a receipt yet is delivered now: its receipt (201) is pushed and kept for POLL. */
+  readonly deliverAll: () => Promise<void>
+  /** Pushes again, to the URLs set now, every push that did not get a 200: what a retrying ClickSend would do. */
+  readonly retryFailedPushes: () => Promise<ReadonlyArray<number>>
+  /** The ids of the items still unread in the POLL lists. */
+  readonly unread: () => { inbound: Array<string>; receipts: Array<string> }
 }
 
 const envelope = (status: number, code: string, msg: string, data: unknown = null): Reply => ({
@@ -41,25 +67,81 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
   const accepted: Array<{ to: string; body: string; from?: string; custom_string?: string; message_id: string }> = []
 
   let receiptUrl = options.receiptUrl
+  let inboundUrl: string | undefined
+  const kept = { inbound: [] as Array<{ item: Record<string, string | number>; read: boolean }>, receipts: [] as Array<{ item: Record<string, string | number>; read: boolean }> }
+  const failed: Array<{ kind: "inbound" | "receipts"; form: Record<string, string> }> = []
+  const receipted = new Set<string>()
+  const urlOf = (kind: "inbound" | "receipts") => (kind === "inbound" ? inboundUrl : receiptUrl)
+  const push = async (kind: "inbound" | "receipts", form: Record<string, string>) => {
+    const url = urlOf(kind)
+    if (!url) return
+    const status = await fetch(url, { method: "POST", body: new URLSearchParams(form) }).then((r) => r.status, () => 0)
+    if (status !== 200) failed.push({ kind, form })
+  }
+  const receiptOf = (message_id: string, custom_string: string) => ({
+    timestamp_send: String(Math.floor(Date.now() / 1000) - 1),
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    message_id,
+    status: "Delivered",
+    status_code: "201",
+    status_text: "Success: Message received on handset.",
+    error_code: "",
+    error_text: "",
+    custom_string,
+    user_id: "1",
+    subaccount_id: "1",
+    message_type: "sms"
+  })
+  const deliver = (message_id: string, custom_string: string) => {
+    receipted.add(message_id)
+    const receipt = receiptOf(message_id, custom_string)
+    if (options.poll) kept.receipts.push({ item: receipt, read: false })
+    return push("receipts", receipt)
+  }
   const pushReceipt = (message_id: string, custom_string: string) => {
     if (!receiptUrl) return
-    setTimeout(() => {
-      const form = new URLSearchParams({
-        timestamp_send: String(Math.floor(Date.now() / 1000) - 1),
-        timestamp: String(Math.floor(Date.now() / 1000)),
-        message_id,
-        status: "Delivered",
-        status_code: "201",
-        status_text: "Success: Message received on handset.",
-        error_code: "",
-        error_text: "",
-        custom_string,
-        user_id: "1",
-        subaccount_id: "1",
-        message_type: "sms"
-      })
-      fetch(receiptUrl!, { method: "POST", body: form }).catch(() => undefined)
-    }, options.receiptDelayMs ?? 200)
+    setTimeout(() => void deliver(message_id, custom_string), options.receiptDelayMs ?? 200)
+  }
+
+  /** GET /v3/sms/inbound and /v3/sms/receipts: the unread items, `limit` (15 to 100) a page, as ClickSend pages them. */
+  const list = (request: Recorded, kind: "inbound" | "receipts"): Reply => {
+    const limit = Math.min(100, Math.max(15, Number(request.query.get("limit") ?? 15)))
+    const page = Math.max(1, Number(request.query.get("page") ?? 1))
+    const unread = kept[kind].filter((k) => !k.read).map((k) => k.item)
+    const last = Math.max(1, Math.ceil(unread.length / limit))
+    return envelope(200, "SUCCESS", `Here are your ${kind === "inbound" ? "inbound messages" : "delivery receipts"}.`, {
+      total: unread.length,
+      per_page: limit,
+      current_page: page,
+      last_page: last,
+      next_page_url: page < last ? `/?page=${page + 1}` : null,
+      prev_page_url: page > 1 ? `/?page=${page - 1}` : null,
+      from: (page - 1) * limit + 1,
+      to: Math.min(page * limit, unread.length),
+      data: unread.slice((page - 1) * limit, page * limit)
+    })
+  }
+
+  /** PUT /v3/sms/inbound-read/{id} and /v3/sms/receipts-read/{id} mark one item; without an id, all before `date_before`. */
+  const markRead = (request: Recorded): Reply => {
+    const [, which, id] = /^\/v3\/sms\/(inbound|receipts)-read(?:\/([^/]+))?$/.exec(request.path)!
+    const kind = which as "inbound" | "receipts"
+    if (id !== undefined) {
+      const marked = kept[kind].filter((k) => !k.read && k.item.message_id === decodeURIComponent(id))
+      marked.forEach((k) => (k.read = true))
+      return envelope(200, "SUCCESS", kind === "inbound" ? "Inbound messages have been marked as read." : "Receipts have been marked as read.", marked.length)
+    }
+    const before = (() => {
+      try {
+        return Number(JSON.parse(request.body || "{}").date_before ?? Infinity)
+      } catch {
+        return NaN
+      }
+    })()
+    if (Number.isNaN(before)) return envelope(400, "BAD_REQUEST", "date_before must be a number.")
+    const marked = kept[kind].filter((k) => !k.read && Number(k.item.timestamp) < before)
+    marked.forEach((k) => (k.read = true))
+    return envelope(200, "SUCCESS", "Marked as read.", marked.length)
   }
 
   const send = (request: Recorded, kind: "sms" | "mms"): Reply => {
@@ -110,6 +192,9 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
 
   const fake = await startHttpFake((request) => {
     if (request.headers.authorization !== expected) return envelope(401, "UNAUTHORIZED", "Authorization failed.")
+    if (request.method === "GET" && request.path === "/v3/sms/inbound") return list(request, "inbound")
+    if (request.method === "GET" && request.path === "/v3/sms/receipts") return list(request, "receipts")
+    if (request.method === "PUT" && /^\/v3\/sms\/(inbound|receipts)-read(\/[^/]+)?$/.test(request.path)) return markRead(request)
     if (request.method !== "POST") return envelope(405, "METHOD_NOT_ALLOWED", "Method not allowed.")
     if (request.path === "/v3/sms/send") return send(request, "sms")
     if (request.path === "/v3/mms/send") return send(request, "mms")
@@ -120,6 +205,28 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
     ...fake,
     baseUrl: `${fake.url}/v3`,
     sentSms: () => accepted,
-    setReceiptUrl: (url) => void (receiptUrl = url)
+    setReceiptUrl: (url) => void (receiptUrl = url),
+    setInboundUrl: (url) => void (inboundUrl = url),
+    receive: (item) => {
+      const form = Object.fromEntries(
+        Object.entries({ timestamp: Math.floor(Date.now() / 1000), custom_string: "", ...item }).map(([k, v]) => [k, String(v)])
+      )
+      if (options.poll) kept.inbound.push({ item: form, read: false })
+      return push("inbound", form)
+    },
+    deliverAll: async () => {
+      for (const m of accepted.filter((m) => !receipted.has(m.message_id))) await deliver(m.message_id, m.custom_string ?? "")
+    },
+    retryFailedPushes: async () => {
+      const statuses: Array<number> = []
+      for (const { kind, form } of failed.splice(0)) {
+        statuses.push(await fetch(urlOf(kind)!, { method: "POST", body: new URLSearchParams(form) }).then((r) => r.status, () => 0))
+      }
+      return statuses
+    },
+    unread: () => ({
+      inbound: kept.inbound.filter((k) => !k.read).map((k) => String(k.item.message_id)),
+      receipts: kept.receipts.filter((k) => !k.read).map((k) => String(k.item.message_id))
+    })
   }
 }

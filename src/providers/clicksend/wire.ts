@@ -38,6 +38,20 @@ export const Envelope = Schema.Struct({
 })
 export type Envelope = typeof Envelope.Type
 
+const Count = Schema.Union(Schema.Number, Schema.NumberFromString)
+
+/** One page of what ClickSend keeps for its POLL rules (GET /v3/sms/inbound, /v3/sms/receipts): its items as they come. */
+export const ListAnswer = Schema.Struct({
+  response_code: Schema.String,
+  data: Schema.Struct({
+    total: Count,
+    current_page: Count,
+    last_page: Count,
+    data: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  })
+})
+export type ListAnswer = typeof ListAnswer.Type
+
 /** Form and query pushes carry only strings; JSON pushes mix strings and numbers. */
 const Field = Schema.Union(Schema.String, Schema.Number).pipe(
   Schema.transform(Schema.String, { strict: true, decode: (v) => String(v), encode: (s) => s })
@@ -69,6 +83,23 @@ const Phone = Field.pipe(Schema.transformOrFail(Schema.String, {
 }))
 
 /**
+ * The media of an inbound MMS, as URLs. ClickSend's help centre ("How does inbound MMS work?") says inbound MMS "shares
+ * the same rules/settings/endpoints as SMS" and that "any attachments will be converted to a URL"; it does not name the
+ * field, nor do its SDKs' models or its API reference. So the names ClickSend itself gives an MMS's media are taken:
+ * `media_file` (POST /v3/mms/send, "media_file: URL of the media file") and `_media_file_url` (the MMS of its answers
+ * in clicksend-go-v2 api/openapi.yaml, "_media_file_url: https://yourdomain.com/tpLaX6A.gif"). One URL, or a list
+ * in a JSON push; an empty field is no media. A value that is not an http(s) URL does not stop the message's text:
+ * see `mediaOf`.
+ */
+const MediaUrls = Schema.Union(Schema.String, Schema.Array(Schema.String)).pipe(
+  Schema.transform(Schema.Array(Schema.String), {
+    strict: true,
+    decode: (v) => (typeof v === "string" ? (v.trim() === "" ? [] : [v.trim()]) : v),
+    encode: (v) => v
+  })
+)
+
+/**
  * An inbound SMS push, with the legacy aliases: `message` = body, `sms` = from, `originalsenderid` = to.
  * Decoded from the raw fields after the aliases were resolved (see `resolveAliases`).
  */
@@ -78,7 +109,8 @@ export const InboundPush = Schema.Struct({
   to: Schema.optional(Phone),
   body: Field.pipe(Schema.maxLength(7000, { message: () => "at most 7000 characters" })),
   timestamp: Schema.optional(Seconds),
-  custom_string: Schema.optional(Field)
+  custom_string: Schema.optional(Field),
+  media_file: Schema.optional(MediaUrls)
 })
 export type InboundPush = typeof InboundPush.Type
 
@@ -99,7 +131,12 @@ const aliases: ReadonlyArray<readonly [canonical: string, legacy: string]> = [
   ["from", "sms"],
   ["to", "originalsenderid"],
   ["message_id", "messageid"],
-  ["custom_string", "customstring"]
+  ["custom_string", "customstring"],
+  // What ClickSend's lists name the time of an inbound message in their examples.
+  ["timestamp", "timestamp_send"],
+  ["media_file", "_media_file_url"],
+  ["media_file", "media_file_url"],
+  ["media_file", "_media_file"]
 ]
 
 /** Fills each canonical field from its legacy alias when only the alias was sent. */

@@ -3,7 +3,7 @@
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import { ProviderRefused, UpstreamError } from "../../domain/errors.ts"
-import { keepAlivePool } from "../../services/keepAlivePost.ts"
+import { keepAlivePool } from "../../services/keepAliveClient.ts"
 import { Metrics, timed } from "../../services/Metrics.ts"
 import { isTransientStatus, parseRetryAfter, Transient } from "../../services/RetryPolicy.ts"
 import { providerCall } from "../providerCall.ts"

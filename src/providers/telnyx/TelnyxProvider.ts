@@ -7,11 +7,13 @@ import { AppConfig } from "../../config/AppConfig.ts"
 import type { Channel } from "../../config/ChannelConfig.ts"
 import { InvalidPayload, Unauthorized, UpstreamTimeout } from "../../domain/errors.ts"
 import type { Outgoing, Sent } from "../../domain/messages.ts"
-import { keepInvalid, type PushOutcome, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
+import type { PushOutcome } from "../../flows/committed.ts"
+import { keepInvalid, receiveInbound, receiveReceipt } from "../../flows/receivePushes.ts"
 import { parseJson, readIncomingBytes } from "../../http/readBody.ts"
 import { decoder } from "../../services/decode.ts"
 import { Store, type StoreUnavailable } from "../../stores/Store.ts"
 import { mmsOrSms } from "../providerCall.ts"
+import { providerFlowContext } from "../../flows/providerFlowContext.ts"
 import { type ProviderNeeds, SmsProvider } from "../SmsProvider.ts"
 import type { TelnyxSettings } from "./settings.ts"
 import { publicKeyOf, signatureProblem } from "./signature.ts"
@@ -37,8 +39,6 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
     const provider = config.provider as TelnyxSettings
     const telnyx = yield* TelnyxClient
     const key = publicKeyOf(Redacted.value(provider.publicKey))
-    const context = yield* Effect.context<Needs>()
-
     /**
      * The messages one after another, in order. A failure after some went out says so, and is never a 503: the
      * platform would send the whole text again, the parts that went out included.
@@ -68,6 +68,8 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
       const plan = planSend(request, channel, provider)
       return yield* plan._tag === "Mms" ? mmsOrSms("Telnyx", sendAll([plan.message]), sendAll(plan.fallback)) : sendAll(plan.messages)
     })
+    // The webhook route runs with what it needs from here.
+    const context = yield* providerFlowContext(send)
 
     /** One webhook, decoded: a contact's message, a status of ours, or an event the bridge has no use for. */
     const handle = (body: unknown): Handled =>
@@ -108,6 +110,8 @@ export const TelnyxProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> = La
 
     return {
       send,
+      // Telnyx has no list of what it received to catch up from (see the README's "Catch-up").
+      background: Effect.void,
       routes: HttpRouter.empty.pipe(HttpRouter.post("/telnyx/webhook", webhook)),
       reroute: (_kind, push) =>
         // A webhook kept because it was not even JSON is kept as its text.

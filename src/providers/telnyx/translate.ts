@@ -1,8 +1,8 @@
 // Pure translation between the bridge's neutral shapes and Telnyx's messages and webhooks.
 import type { Channel } from "../../config/ChannelConfig.ts"
-import type { InboundContent } from "../../domain/events.ts"
 import type { InboundMessage, Outgoing, Receipt } from "../../domain/messages.ts"
 import { composeText } from "../../translate/composeText.ts"
+import { inboundContents } from "../../translate/inboundContents.ts"
 import { splitText } from "../../translate/splitText.ts"
 import type { MessagePayload, SendRequest } from "./wire.ts"
 
@@ -35,11 +35,6 @@ export const planSend = (request: Outgoing, channel: Pick<Channel, "from">, opti
   return { _tag: "Sms", messages: sms }
 }
 
-const attachmentType = (contentType: string | null | undefined): "image" | "video" | "audio" | "file" => {
-  const kind = (contentType ?? "").split("/")[0]!.toLowerCase()
-  return kind === "image" || kind === "video" || kind === "audio" ? kind : "file"
-}
-
 const seconds = (iso: string | null | undefined) => {
   const ms = iso ? Date.parse(iso) : NaN
   return Number.isFinite(ms) ? ms / 1000 : undefined
@@ -47,25 +42,13 @@ const seconds = (iso: string | null | undefined) => {
 
 /** message.received: its text one message, each media item an attachment message of its own, each with its mId. */
 export const toInbound = (payload: MessagePayload, occurredAt: string | undefined): InboundMessage => {
-  const media = payload.media ?? []
-  const contents: Array<{ readonly mId: string; readonly message: InboundContent }> = []
-  if (payload.text || media.length === 0) contents.push({ mId: payload.id, message: { type: "text", text: payload.text ?? "" } })
-  media.forEach((item, i) =>
-    contents.push({
-      mId: `${payload.id}-m${i + 1}`,
-      message: {
-        type: "attachment",
-        attachment: { type: attachmentType(item.content_type), url: item.url, ...(item.content_type ? { mimeType: item.content_type } : {}) }
-      }
-    })
-  )
   return {
     id: payload.id,
     from: payload.from.phone_number,
     to: payload.to[0]?.phone_number,
     channelHint: undefined,
     sentAtSeconds: seconds(payload.received_at) ?? seconds(occurredAt),
-    contents
+    contents: inboundContents(payload.id, payload.text, (payload.media ?? []).map((m) => ({ url: m.url, contentType: m.content_type })))
   }
 }
 

@@ -40,7 +40,7 @@ const optOutOf = (row: Record<string, unknown>): OptOut => ({
   channelId: row.channel_id as string,
   contactId: row.contact_id as string,
   keyword: row.keyword as string,
-  at: Number(row.opted_out_at)
+  at: Number(row.said_at)
 })
 
 /** A channel no longer configured is abandoned only once no replica has owned it for this long. */
@@ -322,20 +322,29 @@ export const makePostgresStore = (
             : run(sql`INSERT INTO store_probe (id, written_at) VALUES (1, ccs_now_ms())
                 ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`).pipe(Effect.asVoid)),
       own,
-      optOut: (channelId, contactId, keyword) =>
-        run(sql`INSERT INTO opt_out (channel_id, contact_id, keyword, opted_out_at) VALUES (${channelId}, ${contactId}, ${keyword}, ccs_now_ms())
-          ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`, { transaction: false }).pipe(Effect.map((rows) => rows.length === 1)),
-      optIn: (channelId, contactId) =>
-        run(sql`DELETE FROM opt_out WHERE channel_id = ${channelId} AND contact_id = ${contactId} RETURNING channel_id`, { transaction: false }).pipe(
-          Effect.map((rows) => rows.length === 1)
-        ),
+      // The latest word wins; at the same time, the opt-out (when in doubt, send nothing).
+      optOut: (channelId, contactId, keyword, at) =>
+        run(sql`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at) VALUES (${channelId}, ${contactId}, true, ${keyword}, ${at})
+          ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = true, keyword = excluded.keyword, said_at = excluded.said_at
+          WHERE excluded.said_at > consent.said_at OR (excluded.said_at = consent.said_at AND NOT consent.opted_out)
+          RETURNING channel_id`, { transaction: false }).pipe(Effect.map((rows) => rows.length === 1)),
+      optIn: (channelId, contactId, keyword, at) =>
+        run(Effect.gen(function*() {
+          const [before] = yield* sql<Row>`SELECT opted_out FROM consent WHERE channel_id = ${channelId} AND contact_id = ${contactId} FOR UPDATE`
+          const changed = yield* sql`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at)
+            VALUES (${channelId}, ${contactId}, false, ${keyword}, ${at})
+            ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = false, keyword = excluded.keyword, said_at = excluded.said_at
+            WHERE excluded.said_at > consent.said_at RETURNING channel_id`
+          return changed.length === 1 && before?.opted_out === true
+        })),
       optedOut: (channelId, contactId) =>
-        run(sql<Row>`SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out WHERE channel_id = ${channelId} AND contact_id = ${contactId}`, {
+        run(sql<Row>`SELECT channel_id, contact_id, keyword, said_at FROM consent
+          WHERE channel_id = ${channelId} AND contact_id = ${contactId} AND opted_out`, {
           transaction: false,
           read: true
         }).pipe(Effect.map(([row]) => (row === undefined ? undefined : optOutOf(row)))),
       optOuts: () =>
-        run(sql<Row>`SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out ORDER BY opted_out_at, channel_id, contact_id`, {
+        run(sql<Row>`SELECT channel_id, contact_id, keyword, said_at FROM consent WHERE opted_out ORDER BY said_at, channel_id, contact_id`, {
           transaction: false,
           read: true
         }).pipe(Effect.map((rows) => rows.map(optOutOf)))

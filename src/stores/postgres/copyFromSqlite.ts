@@ -17,7 +17,8 @@ export interface Copied {
   readonly events: { readonly copied: number; readonly known: number }
   readonly parts: number
   readonly quickReplies: number
-  readonly optOuts: number
+  /** Contacts' latest STOP or START on a channel. */
+  readonly consent: number
 }
 
 type Row = Record<string, unknown>
@@ -95,10 +96,11 @@ export const copyFromSqlite = (
         })
       const partsCopied = yield* copyRows("SELECT part_id, m_id, part, parts, status, error FROM part_status", (rows) =>
         sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`)
-      const optOutsCopied = yield* copyRows("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out", (rows) =>
-        sql`INSERT INTO opt_out ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
+      const consentCopied = yield* copyRows("SELECT channel_id, contact_id, opted_out, keyword, said_at FROM consent", (rows) =>
+        sql`INSERT INTO consent ${sql.insert(rows.map((r) => ({ ...r, opted_out: r.opted_out === 1 })))}
+          ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
       const repliesCopied = yield* copyRows("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing", (rows) =>
         sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
-      return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied, optOuts: optOutsCopied }
+      return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied, consent: consentCopied }
     }))
   })

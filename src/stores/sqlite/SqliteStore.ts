@@ -148,17 +148,23 @@ export const openSqliteStore = (
     probe: statement(`INSERT INTO store_probe (id, written_at) VALUES (1, ?)
       ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`),
     changes: statement("SELECT total_changes() AS n"),
-    optOut: statement(`INSERT INTO opt_out (channel_id, contact_id, keyword, opted_out_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (channel_id, contact_id) DO NOTHING`),
-    optIn: statement("DELETE FROM opt_out WHERE channel_id = ? AND contact_id = ?"),
-    optedOut: statement("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out WHERE channel_id = ? AND contact_id = ?"),
-    optOuts: statement("SELECT channel_id, contact_id, keyword, opted_out_at FROM opt_out ORDER BY opted_out_at, channel_id, contact_id")
+    // The latest word wins; at the same time, the opt-out (when in doubt, send nothing).
+    optOut: statement(`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at) VALUES (?, ?, 1, ?, ?)
+      ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = 1, keyword = excluded.keyword, said_at = excluded.said_at
+      WHERE excluded.said_at > consent.said_at OR (excluded.said_at = consent.said_at AND consent.opted_out = 0)`),
+    wasOptedOut: statement("SELECT opted_out FROM consent WHERE channel_id = ? AND contact_id = ?"),
+    optIn: statement(`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at) VALUES (?, ?, 0, ?, ?)
+      ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = 0, keyword = excluded.keyword, said_at = excluded.said_at
+      WHERE excluded.said_at > consent.said_at`),
+    optedOut: statement(`SELECT channel_id, contact_id, keyword, said_at FROM consent
+      WHERE channel_id = ? AND contact_id = ? AND opted_out = 1`),
+    optOuts: statement("SELECT channel_id, contact_id, keyword, said_at FROM consent WHERE opted_out = 1 ORDER BY said_at, channel_id, contact_id")
   }
   const optOutOf = (row: Row): OptOut => ({
     channelId: row.channel_id as string,
     contactId: row.contact_id as string,
     keyword: row.keyword as string,
-    at: row.opted_out_at as number
+    at: row.said_at as number
   })
 
   const now = steadyMillis
@@ -386,9 +392,12 @@ export const openSqliteStore = (
       }),
     // The process holds the store's lock (storeLock.ts): every channel is its own, for as long as it runs.
     own: () => Effect.succeed({ lost: Effect.never }),
-    // When, by the wall clock (it is only shown, never waited on).
-    optOut: (channelId, contactId, keyword) => write(() => q.optOut.run(channelId, contactId, keyword, Date.now()).changes === 1),
-    optIn: (channelId, contactId) => write(() => q.optIn.run(channelId, contactId).changes === 1),
+    optOut: (channelId, contactId, keyword, at) => write(() => q.optOut.run(channelId, contactId, keyword, at).changes === 1),
+    optIn: (channelId, contactId, keyword, at) =>
+      write(() => {
+        const before = q.wasOptedOut.get(channelId, contactId) as Row | undefined
+        return q.optIn.run(channelId, contactId, keyword, at).changes === 1 && before?.opted_out === 1
+      }),
     optedOut: (channelId, contactId) =>
       Effect.sync(() => {
         const row = q.optedOut.get(channelId, contactId) as Row | undefined

@@ -139,5 +139,23 @@ export const migrations: ReadonlyArray<Migration> = [
         PRIMARY KEY (channel_id, contact_id)
       );
     `
+  },
+  {
+    // A contact's latest word on a channel, STOP or START (or the operator's, or the provider's), and when they said
+    // it: a START is kept too, so that an older STOP taken later (a late push, a catch-up round) cannot undo it.
+    version: 8,
+    sql: `
+      CREATE TABLE consent (
+        channel_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL,
+        opted_out INTEGER NOT NULL,
+        keyword TEXT NOT NULL,
+        said_at BIGINT NOT NULL,
+        PRIMARY KEY (channel_id, contact_id)
+      );
+      INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at)
+        SELECT channel_id, contact_id, 1, keyword, opted_out_at FROM opt_out;
+      DROP TABLE opt_out;
+    `
   }
 ]

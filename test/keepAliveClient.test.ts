@@ -3,7 +3,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { type HttpFake, startHttpFake } from "../src/simulators/httpFake.ts"
-import { keepAlivePost, NoAnswer } from "../src/services/keepAlivePost.ts"
+import { keepAliveClient, NoAnswer } from "../src/services/keepAliveClient.ts"
 
 const fakes: Array<HttpFake> = []
 const closers: Array<() => void> = []
@@ -13,9 +13,9 @@ const fake = async () => {
   return f
 }
 const pool = (base: string, maxConnections = 8, timeoutMs = 2_000, maxAnswerBytes = 1024 * 1024) => {
-  const p = keepAlivePost(base, maxConnections, timeoutMs, maxAnswerBytes)
+  const p = keepAliveClient(base, maxConnections, timeoutMs, maxAnswerBytes)
   closers.push(p.close)
-  return p.post
+  return p.call
 }
 const signal = () => new AbortController().signal
 
@@ -24,7 +24,7 @@ afterEach(async () => {
   for (const f of fakes.splice(0)) await f.close()
 })
 
-describe("keepAlivePost", () => {
+describe("keepAliveClient", () => {
   it("joins the base's path with the call's, keeps a trailing slash and the query, and sends the body and headers", async () => {
     const f = await fake()
     const answer = await pool(`${f.url}/v3/`)("/sms/send", { "content-type": "application/json" }, "{\"a\":\"é\"}", signal())

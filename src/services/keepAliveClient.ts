@@ -1,4 +1,4 @@
-// POSTs to one origin over a bounded pool of kept-alive connections (node:http / node:https, no fetch).
+// Calls to one origin (POSTs, and the odd GET or PUT) over a bounded pool of kept-alive connections (node:http / node:https, no fetch).
 import { Effect, type Scope } from "effect"
 import * as http from "node:http"
 import * as https from "node:https"
@@ -8,18 +8,21 @@ import { Transient } from "./RetryPolicy.ts"
 /** Said on every call: some firewalls refuse requests that name no client. */
 const userAgent = `custom-channel-server/${packageJson.version}`
 
-export interface PostAnswer {
+export interface Answer {
   readonly status: number
   readonly retryAfter: string | undefined
   readonly text: string
 }
 
-export type Post = (
+export type Call = (
   path: string,
   headers: Readonly<Record<string, string>>,
   body: string,
-  signal: AbortSignal
-) => Promise<PostAnswer>
+  signal: AbortSignal,
+  method?: Method
+) => Promise<Answer>
+
+export type Method = "POST" | "GET" | "PUT"
 
 /**
  * A call that got no answer: in time (`timedOut`), or at all (the connection failed; `cause` says how), or one
@@ -37,7 +40,7 @@ export class NoAnswer extends Error {
 }
 
 /**
- * A poster for `base` (its path is the prefix of every call's path, its query string is kept). At most
+ * A client of `base` (its path is the prefix of every call's path, its query string is kept). At most
  * `maxConnections` sockets are open at once; further requests wait for a free one. A call not answered within
  * `timeoutMs`, waiting included, is aborted and fails with NoAnswer (a timer here rather than an Effect timeout,
  * which forks two fibers per call on the hot path). An answer body over `maxAnswerBytes` is not read on: the
@@ -45,19 +48,19 @@ export class NoAnswer extends Error {
  * server's Keep-Alive header asks), so a reused socket is rarely one the server has just closed. A bare forwarder
  * serves about 30% more requests with it than with the runtime's fetch (BENCHMARKS.md).
  */
-export const keepAlivePost = (
+export const keepAliveClient = (
   base: string,
   maxConnections: number,
   timeoutMs: number,
   maxAnswerBytes: number
-): { readonly post: Post; readonly close: () => void } => {
+): { readonly call: Call; readonly close: () => void } => {
   const url = new URL(base)
   const secure = url.protocol === "https:"
   const agent = new (secure ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: maxConnections, timeout: 4_000 })
   const request = secure ? https.request : http.request
   // The base's own path as it is (a webhook's trailing slash matters), or joined with the call's path.
   const target = (path: string) => path === "" ? url.pathname : `${url.pathname.replace(/\/$/, "")}${path}`
-  const post: Post = (path, headers, body, signal) =>
+  const call: Call = (path, headers, body, signal, method = "POST") =>
     new Promise((resolve, reject) => {
       // Written to the connection: from then on the server may have it, answered or not.
       let sent = false
@@ -70,7 +73,7 @@ export const keepAlivePost = (
         hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
         port: url.port,
         path: `${target(path)}${url.search}`,
-        method: "POST",
+        method,
         agent,
         signal,
         headers: { "user-agent": userAgent, ...headers, "content-length": Buffer.byteLength(body) }
@@ -100,7 +103,7 @@ export const keepAlivePost = (
       outgoing.on("error", fail)
       outgoing.end(body)
     })
-  return { post, close: () => agent.destroy() }
+  return { call, close: () => agent.destroy() }
 }
 
 /**
@@ -112,12 +115,16 @@ export const keepAlivePool = (
   maxConnections: number,
   timeoutMs: number,
   maxAnswerBytes: number
-): Effect.Effect<(path: string, headers: Readonly<Record<string, string>>, body: string) => Effect.Effect<PostAnswer, Transient>, never, Scope.Scope> =>
+): Effect.Effect<
+  (path: string, headers: Readonly<Record<string, string>>, body: string, method?: Method) => Effect.Effect<Answer, Transient>,
+  never,
+  Scope.Scope
+> =>
   Effect.map(
-    Effect.acquireRelease(Effect.sync(() => keepAlivePost(base, maxConnections, timeoutMs, maxAnswerBytes)), (pool) => Effect.sync(pool.close)),
-    (pool) => (path, headers, body) =>
+    Effect.acquireRelease(Effect.sync(() => keepAliveClient(base, maxConnections, timeoutMs, maxAnswerBytes)), (pool) => Effect.sync(pool.close)),
+    (pool) => (path, headers, body, method) =>
       Effect.tryPromise({
-        try: (signal) => pool.post(path, headers, body, signal),
+        try: (signal) => pool.call(path, headers, body, signal, method),
         catch: (cause) => {
           // Thrown before anything was written (a header the runtime refuses, say): surely never arrived.
           if (!(cause instanceof NoAnswer)) return new Transient({ reason: Transient.network({ cause }).reason, mayHaveArrived: false })
