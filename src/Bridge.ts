@@ -12,13 +12,14 @@ import { makeApp } from "./http/routes.ts"
 import { SmsProvider } from "./providers/SmsProvider.ts"
 import { Metrics } from "./services/Metrics.ts"
 import { RateLimits } from "./services/RateLimits.ts"
+import { RefusalLog } from "./services/RefusalLog.ts"
 import { RetryPolicy } from "./services/RetryPolicy.ts"
 import { TokenCheck } from "./services/TokenCheck.ts"
 import { describeStore, platforms, providers, stores, webhookUrlOf } from "./registry.ts"
 
 /** What the services stand on; tests give it another RetryPolicy (a faster one). */
 export const infrastructure = (retryPolicy: Layer.Layer<RetryPolicy, never, AppConfig> = RetryPolicy.Default) =>
-  Layer.mergeAll(retryPolicy, RateLimits.Default).pipe(Layer.provideMerge(Metrics.Default))
+  Layer.mergeAll(retryPolicy, RateLimits.Default, RefusalLog.Default).pipe(Layer.provideMerge(Metrics.Default))
 
 export const Infrastructure = infrastructure()
 

@@ -136,17 +136,17 @@ describe("POST /clicksend/push_message", () => {
         expect(r).toEqual({ status: 401, json: { error: { message: "invalid or missing push secret" } } })
       }
       expect(h.webhook.requests).toHaveLength(0)
-      // Each refusal is logged once, and counted, by route and status; the guess itself is never logged.
-      const refusals = h.logs.filter((l) => l.includes("request refused")).map((l) => JSON.parse(l))
-      expect(refusals.map((r) => [r.annotations.route, r.annotations.status, r.annotations.error])).toEqual([
-        ["/clicksend/push_message", 401, "Unauthorized"],
-        ["/clicksend/push_message", 401, "Unauthorized"],
-        ["/clicksend/delivery_receipt", 401, "Unauthorized"]
+      // Each refusal is counted by route and status; logged as a warning, one line per route and status at first
+      // (the second guess within ten seconds waits for the next line); the guess itself is never logged.
+      const refusals = h.logs.filter((l) => l.includes("requests refused")).map((l) => JSON.parse(l))
+      expect(refusals.map((r) => [r.logLevel, r.annotations.route, r.annotations.status, r.annotations.error, r.annotations.count])).toEqual([
+        ["WARN", "/clicksend/push_message", 401, "Unauthorized", 1],
+        ["WARN", "/clicksend/delivery_receipt", 401, "Unauthorized", 1]
       ])
       expect(h.logs.join("\n")).not.toContain("guess")
       const metrics = yield* promise(() => fetch(`${h.url}/metrics`).then((r) => r.text()))
-      expect(metrics).toContain('ccs_refusals_total{route="/clicksend/push_message",status="401"} 2')
-      expect(metrics).toContain('ccs_refusals_total{route="/clicksend/delivery_receipt",status="401"} 1')
+      expect(metrics).toContain('ccs_refused_requests_total{route="/clicksend/push_message",status="401"} 2')
+      expect(metrics).toContain('ccs_refused_requests_total{route="/clicksend/delivery_receipt",status="401"} 1')
     }))
 
   it.scopedLive("an invalid push is a 400 naming the field; nothing is forwarded", () =>

@@ -287,6 +287,16 @@ describe("POST /message", () => {
         )
         expect(streamed).toEqual({ status: 413, json: { error: { message: "body: at most 2048 bytes" } }, chunked: true })
         expect(h.clicksend.requests).toHaveLength(0)
+        // Each counted; logged as a warning with its reason, no stack trace, the 413s in one line for now.
+        const metrics = yield* promise(() => fetch(`${h.url}/metrics`).then((r) => r.text()))
+        expect(metrics).toContain('ccs_refused_requests_total{route="other",status="404"} 1')
+        expect(metrics).toContain('ccs_refused_requests_total{route="/message",status="413"} 2')
+        const lines = h.logs.filter((l) => l.includes("requests refused")).map((l) => JSON.parse(l))
+        expect(lines.map((l) => [l.logLevel, l.annotations.route, l.annotations.status, l.annotations.reason, l.annotations.count])).toEqual([
+          ["WARN", "other", 404, "no route for GET /nowhere", 1],
+          ["WARN", "/message", 413, "body: at most 2048 bytes", 1]
+        ])
+        expect(h.logs.join("\n")).not.toMatch(/\bat \S+ \(|"cause"|\.ts:\d/)
       }))
 
     it.scopedLive("422 when ClickSend's HTTP 200 carries a per-message status other than SUCCESS", () =>

@@ -7,6 +7,9 @@ const fields = { message: Schema.String }
 /** Missing or wrong credentials: a bearer token, a push secret, a provider's signature. */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fields) {}
 
+/** Nothing answers at that method and path. */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fields) {}
+
 /** Valid credentials, but for another channel than the request names. */
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", fields) {}
 

@@ -1,9 +1,11 @@
-// Every refusal the bridge answers, on every route: its HTTP status, `{"error":{"message"}}`, one log line and
-// one metric. Both HTTP stacks (the fast /message handler and the router) answer through here.
+// Every refusal the bridge answers, on every route: its HTTP status, `{"error":{"message"}}`, one metric, and a log
+// line (held to one per route and status every ten seconds for what a stranger can cause). Both HTTP stacks (the
+// fast /message handler and the router) answer through here.
 import { Effect } from "effect"
 import type {
   Forbidden,
   InvalidPayload,
+  NotFound,
   OptedOut,
   PayloadTooLarge,
   ProviderRefused,
@@ -13,11 +15,13 @@ import type {
   UpstreamUnavailable
 } from "../domain/errors.ts"
 import { Metrics } from "../services/Metrics.ts"
+import { RefusalLog } from "../services/RefusalLog.ts"
 import type { StoreUnavailable } from "../stores/Store.ts"
 
 export type Refusal =
   | Unauthorized
   | Forbidden
+  | NotFound
   | InvalidPayload
   | PayloadTooLarge
   | OptedOut
@@ -31,6 +35,7 @@ const statuses: { readonly [Tag in Refusal["_tag"]]: number } = {
   InvalidPayload: 400,
   Unauthorized: 401,
   Forbidden: 403,
+  NotFound: 404,
   PayloadTooLarge: 413,
   // Final, as a provider's refusal is: the platform shows the agent why, and does not send it again.
   OptedOut: 422,
@@ -55,17 +60,24 @@ export const errorAnswer = (status: number, message: string) => ({
   headers: status === 413 ? { connection: "close" } : ({} as Record<string, string>)
 })
 
+/** What a stranger can cause, so what may come in floods: said in a line per route and status every ten seconds. */
+const strangers = new Set([400, 401, 403, 404, 413])
+
 /**
- * Answers a refusal: counted as `ccs_refusals_total{route,status}` and logged once (info for the caller's mistakes,
- * warning when the bridge or a system behind it could not do its part), with the reason but never a secret.
+ * Answers a refusal: counted as `ccs_refused_requests_total{route,status}` and logged with the reason, never a secret:
+ * what a stranger can cause as a warning held to one line per route and status every ten seconds (RefusalLog); the
+ * rest (an opt-out, the provider's refusal, the bridge or a system behind it failing) once per request.
  */
 export const refuse = (route: string, error: Refusal) =>
   Effect.gen(function*() {
     const status = statusOf(error)
     ;(yield* Metrics).refusals.inc({ route, status })
-    const log = status >= 500 || error._tag === "ProviderRefused" ? Effect.logWarning : Effect.logInfo
-    yield* log("request refused").pipe(
-      Effect.annotateLogs({ route, status, error: error._tag, reason: error._tag === "StoreUnavailable" ? error.reason : error.message })
-    )
+    const reason = error._tag === "StoreUnavailable" ? error.reason : error.message
+    if (strangers.has(status)) {
+      yield* (yield* RefusalLog).note({ route, status, error: error._tag, reason })
+    } else {
+      const log = status >= 500 || error._tag === "ProviderRefused" ? Effect.logWarning : Effect.logInfo
+      yield* log("request refused").pipe(Effect.annotateLogs({ route, status, error: error._tag, reason }))
+    }
     return errorAnswer(status, messageOf(error))
   })

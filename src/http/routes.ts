@@ -8,6 +8,7 @@ import { SmsProvider } from "../providers/SmsProvider.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { type ChannelDepth, Store } from "../stores/Store.ts"
+import { NotFound } from "../domain/errors.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
 import { describeStore } from "../registry.ts"
 
@@ -97,7 +98,8 @@ export const makeApp = Effect.map(SmsProvider, (provider) => {
       InvalidPayload: refused,
       PayloadTooLarge: refused,
       StoreUnavailable: refused,
-      RouteNotFound: (e) => Effect.succeed(errorResponse(404, `no route for ${e.request.method} ${e.request.url.split("?")[0]}`))
+      // The path without its query (which may carry a secret): a typo in a provider's rule shows in the log.
+      RouteNotFound: (e) => refused(new NotFound({ message: `no route for ${e.request.method} ${e.request.url.split("?")[0]}` }))
     }),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)

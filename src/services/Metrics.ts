@@ -30,8 +30,8 @@ export class Metrics extends Effect.Service<Metrics>()("Metrics", {
         "channel"
       ),
       refusals: new prom.Counter({
-        name: "ccs_refusals_total",
-        help: "Requests answered with an error, by route and HTTP status",
+        name: "ccs_refused_requests_total",
+        help: "Requests answered with an error, by route ('other' for a path nothing serves) and HTTP status",
         labelNames: ["route", "status"] as const,
         registers
       }),
