@@ -52,8 +52,12 @@ describe("catch-up", () => {
       yield* Effect.promise(() =>
         clicksend.receive({ message_id: "IN-3", from: "+60122222222", to: "+61411111111", body: "Look", media_file: "https://media.example/p/1.jpg" })
       )
+      // And one to a number of the account that no channel has: another system's, not the bridge's (ClickSend's URL
+      // rule, scoped to the bridge's number, does not push it).
+      clicksend.setInboundUrl("")
+      yield* Effect.promise(() => clicksend.receive({ message_id: "OTHER-1", from: contact, to: "+61499999999", body: "For the other team" }))
       yield* Effect.promise(() => clicksend.deliverAll())
-      expect(clicksend.unread()).toEqual({ inbound: ["IN-1", "IN-2", "IN-3"], receipts: mIds })
+      expect(clicksend.unread()).toEqual({ inbound: ["IN-1", "IN-2", "IN-3", "OTHER-1"], receipts: mIds })
       expect(webhook.payloads()).toHaveLength(0)
 
       const h = yield* harness({ simulators: sims, storePath, ...reconcile() })
@@ -74,7 +78,9 @@ describe("catch-up", () => {
       const tookLine = () => h.logs.find((l) => l.includes("catch-up took messages ClickSend kept"))
       yield* Effect.promise(() => waitWhile(() => tookLine() === undefined))
       expect(JSON.parse(tookLine()!).annotations).toMatchObject({ inbound: 3, receipts: 2, new: 5 })
-      expect(clicksend.unread()).toEqual({ inbound: [], receipts: [] })
+      // What is not the bridge's is left alone: unread, not forwarded, no dead letter (the harness has one channel).
+      expect(clicksend.unread()).toEqual({ inbound: ["OTHER-1"], receipts: [] })
+      expect(yield* Effect.promise(() => h.deadLetters())).toEqual([])
       expect(clicksend.requests.filter((r) => r.method === "PUT").map((r) => r.path).sort()).toEqual(
         ["/v3/sms/inbound-read/IN-1", "/v3/sms/inbound-read/IN-2", "/v3/sms/inbound-read/IN-3", ...mIds.map((id) => `/v3/sms/receipts-read/${id}`)].sort()
       )
@@ -98,8 +104,12 @@ describe("catch-up", () => {
   it.scopedLive("without marking read, every page is walked and nothing is marked; a ClickSend that fails is logged once and tried again", () =>
     Effect.gen(function*() {
       const { clicksend, storePath, webhook } = yield* simulators
+      // Listed in another order than they were sent (the later a message is listed, the earlier it was sent).
+      const sent = Math.floor(Date.now() / 1000) - 600
       for (let i = 1; i <= 120; i++) {
-        yield* Effect.promise(() => clicksend.receive({ message_id: `IN-${i}`, from: contact, to: "+61411111111", body: `message ${i}` }))
+        yield* Effect.promise(() =>
+          clicksend.receive({ message_id: `IN-${i}`, from: contact, to: "+61411111111", body: `message ${i}`, timestamp: sent - i })
+        )
       }
       clicksend.script({ status: 503, body: "down" })
       const h = yield* harness({ simulators: { clicksend, webhook }, storePath, ...reconcile({ markRead: false, intervalMs: 10_000 }) })
@@ -110,7 +120,7 @@ describe("catch-up", () => {
       yield* Effect.promise(() => waitWhile(() => webhook.payloads().length < 120, 40_000))
       const events = webhook.payloads()
       // In the order they were sent, each once, across the two pages of 100.
-      expect(events.map((p) => p.events[0].mId)).toEqual(Array.from({ length: 120 }, (_, i) => `IN-${i + 1}`))
+      expect(events.map((p) => p.events[0].mId)).toEqual(Array.from({ length: 120 }, (_, i) => `IN-${120 - i}`))
       expect(h.logs.some((l) => l.includes("catch-up works again"))).toBe(true)
       expect(clicksend.unread().inbound).toHaveLength(120)
       expect(clicksend.requests.filter((r) => r.method === "PUT")).toEqual([])

@@ -24,7 +24,7 @@ describe("clock steps", () => {
     fs.writeFileSync(configFile, JSON.stringify({
       server: { host: "127.0.0.1", port: 0 },
       platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "u", apiKey: "k", pushSecret: secret, rateLimitPerSecond: 2 },
+      provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "u", apiKey: "k", pushSecret: secret, rateLimitPerSecond: 2, reconcile: { enabled: false } },
       channels: [{ name: "main", channelId: "clock", apiToken: token, from: "+61411111111", numbers: ["+61411111111"] }],
       delivery: { retry: { initialDelayMs: 500, maxDelayMs: 1000 } },
       store: { path: path.join(dir, "channel.db") }

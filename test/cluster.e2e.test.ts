@@ -22,7 +22,7 @@ const configFor = (webhookUrl: string) => {
   fs.writeFileSync(file, JSON.stringify({
     server: { host: "127.0.0.1", port: 0 },
     platform: { plugin: "respond.io", webhookUrl: `${webhookUrl}/hook` },
-    provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+    provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
     channels: [{ name: "main", channelId: "cluster", apiToken: token, numbers: ["+61411111111"] }],
     delivery: { rateLimitPerSecond: limit },
     store: { plugin: "postgres", url: "${DATABASE_URL}", leaseMs }

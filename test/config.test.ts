@@ -132,7 +132,8 @@ describe("channel.config.json", () => {
     ["a non-http URL", edit((d) => (d.platform.webhookUrl = "ftp://x/y")), env, "channel.config.json: platform.webhookUrl: must be an http or https URL"],
     ["is-messenger without webhookUrl", edit((d) => (d.platform = { plugin: "is-messenger" })), env, "channel.config.json: platform.webhookUrl: is required when plugin is is-messenger (channels[0] has no webhookUrl of its own)"],
     ["an unknown platform", edit((d) => (d.platform.plugin = "whatsapp")), env, "channel.config.json: platform.plugin: must be \"respond.io\" or \"is-messenger\""],
-    ["no channels", edit((d) => (d.channels = [])), env, "channel.config.json: channels[0]: is required"],
+    ["no channels", edit((d) => (d.channels = [])), env, "channel.config.json: channels: must list at least one channel (respond.io's Channel ID and API Token)"],
+    ["a URL with a space", edit((d) => (d.platform.webhookUrl = "https://webhook.respond.io/custom/channel/webhook/ x")), env, "channel.config.json: platform.webhookUrl: must not contain spaces (a copy and paste that took too much?)"],
     ["a missing push secret", edit((d) => delete d.provider.pushSecret), env, "channel.config.json: provider.pushSecret: is required"],
     ["a guessable push secret", base, { ...env, CLICKSEND_PUSH_SECRET: "short" }, "channel.config.json: provider.pushSecret: must be at least 16 characters, so that nobody can guess it"],
     ["a number that is not E.164", edit((d) => (d.channels[0].numbers = ["0411 111 111"])), env, "channel.config.json: channels[0].numbers[0]: must be a phone number in E.164 form, e.g. +61411111111"],
@@ -148,6 +149,23 @@ describe("channel.config.json", () => {
       expect(result.left.message.startsWith(message)).toBe(true)
       expect(result.left.message).not.toContain("\n")
     }
+  })
+
+  it("every variable the environment lacks is named in the one line, each once, where first used", () => {
+    const message = error(base, { ...env, RESPOND_API_TOKEN: undefined, CLICKSEND_API_KEY: undefined, CLICKSEND_USERNAME: undefined })
+    expect(message).toBe(
+      "channel.config.json: provider.username: environment variable CLICKSEND_USERNAME is not set; so are CLICKSEND_API_KEY (provider.apiKey), RESPOND_API_TOKEN (channels[0].apiToken)"
+    )
+  })
+
+  it("${NAME:-} makes an optional setting come from the environment or not at all", () => {
+    const doc = edit((d) => (d.server.metricsToken = "${METRICS_TOKEN:-}"))
+    expect(Either.getOrThrow(parse(doc)).server.metricsToken).toBeUndefined()
+    expect(Either.getOrThrow(parse(doc, { ...env, METRICS_TOKEN: "" })).server.metricsToken).toBeUndefined()
+    const set = Either.getOrThrow(parse(doc, { ...env, METRICS_TOKEN: "metrics-token-0123456789" })).server.metricsToken
+    expect(set === undefined ? undefined : Redacted.value(set)).toBe("metrics-token-0123456789")
+    // A required secret left empty that way is still missing, and says so.
+    expect(error(edit((d) => (d.provider.apiKey = "${CS_KEY:-}")))).toBe("channel.config.json: provider.apiKey: is required")
   })
 
   it("numbers and booleans may come from the environment too", () => {

@@ -14,7 +14,7 @@ const secret = "crash-test-push-secret-0123"
 
 const startServer = (configFile: string) => startProcess(process.execPath, [main, "--config", configFile])
 
-const clicksend = { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret }
+const clicksend = { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } }
 
 /** A configuration in a fresh folder (store included) whose webhook is `webhookUrl`; the provider's API is not used. */
 const configFor = (webhookUrl: string, extra: Record<string, unknown> = {}, provider: Record<string, unknown> = clicksend) => {

@@ -44,7 +44,7 @@ describe("one server per store", () => {
       fs.writeFileSync(file, JSON.stringify({
         server: { host: "127.0.0.1", port },
         platform: { plugin: "respond.io", webhookUrl: `http://127.0.0.1:${webhookPort}/hook` },
-        provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+        provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
         channels: list,
         delivery: { retry: { initialDelayMs: 50, maxDelayMs: 200 } },
         store: { path: storePath }

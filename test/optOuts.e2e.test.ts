@@ -5,10 +5,19 @@ import { Effect } from "effect"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { harness, pushUrl, secrets, waitWhile } from "./harness.ts"
+import { type Harness, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")
 const contact = "+60177872890"
+
+/** A contact's SMS (`from`, by default the contact) as ClickSend pushes it, sent at `timestamp` (seconds): the status. */
+const pushText = (h: Harness, id: string, body: string, timestamp: number, from = contact) =>
+  Effect.promise(() =>
+    fetch(pushUrl(h, "push_message"), {
+      method: "POST",
+      body: new URLSearchParams({ message_id: id, from, to: "+61411111111", body, timestamp: String(timestamp) })
+    }).then((r) => r.status)
+  )
 
 const cli = (args: Array<string>) =>
   Effect.promise(() =>
@@ -77,13 +86,7 @@ describe("opt-outs", () => {
         start: "Acme: welcome back."
       }
       const h = yield* harness({ optOut: { stop: ["ARRET"], help: ["aide"], replies } })
-      const text = (id: string, body: string, timestamp: number) =>
-        Effect.promise(() =>
-          fetch(pushUrl(h, "push_message"), {
-            method: "POST",
-            body: new URLSearchParams({ message_id: id, from: contact, to: "+61411111111", body, timestamp: String(timestamp) })
-          }).then((r) => r.status)
-        )
+      const text = (id: string, body: string, timestamp: number) => pushText(h, id, body, timestamp)
       const sentTo = () => h.clicksend.sentSms().map((s) => [s.to, s.body])
       const t = Math.floor(Date.now() / 1000) - 600
 
@@ -131,6 +134,24 @@ describe("opt-outs", () => {
         [contact, "Great"]
       ])
       expect(h.logs.filter((l) => l.includes("keyword answered"))).toHaveLength(3)
+
+      // Another contact says YES, and then a STOP they sent before it arrives: it changes nothing and confirms
+      // nothing. A HELP two hours old (a catch-up after a long outage) reaches the platform but is not answered.
+      const other = "+60122222222"
+      const from = (id: string, body: string, timestamp: number) => pushText(h, id, body, timestamp, other)
+      expect(yield* from("OT-1", "YES", t + 20)).toBe(200)
+      expect(yield* from("OT-2", "ARRET", t + 19)).toBe(200)
+      expect(yield* from("OT-3", "aide", t - 7200)).toBe(200)
+      expect((yield* Effect.promise(() => h.send({ type: "text", text: "Hi" }, { contactId: other }))).status).toBe(200)
+      // A HELP of now is answered: once its answer is out, any answer the others had wrongly started is out too.
+      expect(yield* from("OT-4", "aide", t + 21)).toBe(200)
+      const toOther = () => h.clicksend.sentSms().filter((m) => m.to === other).map((m) => m.body)
+      yield* Effect.promise(() => waitWhile(() => toOther().length < 2))
+      expect(toOther()).toEqual(["Hi", replies.help])
+      expect(h.logs.filter((l) => l.includes("keyword answered"))).toHaveLength(4)
+      const otherTexts = () => h.webhook.payloads().filter((p) => p.contactId === other && p.events[0].type === "message")
+      yield* Effect.promise(() => waitWhile(() => otherTexts().length < 4))
+      expect(otherTexts().map((p) => p.events[0].mId).sort()).toEqual(["OT-1", "OT-2", "OT-3", "OT-4"])
     }))
 
   it.scopedLive("the operator opts a contact out and back in from the command line; the running server follows at once", () =>

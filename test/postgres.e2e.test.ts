@@ -45,7 +45,7 @@ describe("the bridge on PostgreSQL", () => {
     fs.writeFileSync(configFile, JSON.stringify({
       server: { host: "127.0.0.1", port: 0 },
       platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
       channels: [{ name: "main", channelId: "pg", apiToken: token, numbers: ["+61411111111"] }],
       store: { plugin: "postgres", url: "${DATABASE_URL}" }
     }))

@@ -146,7 +146,7 @@ describe("check-config", () => {
     ["an unset variable", shipped, { CLICKSEND_API_KEY: undefined }, "provider.apiKey: environment variable CLICKSEND_API_KEY is not set"],
     ["an unknown key", { ...shipped, extra: true }, {}, "extra: is not a known key"],
     ["a wrong type", { ...shipped, server: { port: "http" } }, {}, "server.port: expected an integer"],
-    ["a bad URL", { ...shipped, platform: { webhookUrl: "not a url" } }, {}, "platform.webhookUrl: must be an absolute URL"],
+    ["a bad URL", { ...shipped, platform: { webhookUrl: "not-a-url" } }, {}, "platform.webhookUrl: must be an absolute URL"],
     ["not JSON", "{ nope", {}, "(top level): not valid JSON"]
   ])("%s: exit 78 and one line naming file, path and problem", async (_, doc, env, problem) => {
     const result = await run(doc, env)

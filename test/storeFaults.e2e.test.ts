@@ -85,7 +85,7 @@ describe("store faults", () => {
     fs.writeFileSync(configFile, JSON.stringify({
       server: { host: "127.0.0.1", port: 0 },
       platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret },
+      provider: { plugin: "clicksend", baseUrl: "http://127.0.0.1:1/v3", username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
       channels: [{ name: "main", channelId: "gone", apiToken: token, numbers: ["+61411111111"] }],
       store: { path: storePath }
     }))

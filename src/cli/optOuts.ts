@@ -38,7 +38,12 @@ export const addOptOut = (channelName: string, contact: string) =>
     const store = yield* Store
     const before = yield* store.optedOut(channel.channelId, contactId)
     if (before) return yield* Console.log(`${contactId} had opted out of ${channel.name} already (${before.keyword})`)
-    yield* store.optOut(channel.channelId, contactId, "OPERATOR", yield* Clock.currentTimeMillis)
+    if (!(yield* store.optOut(channel.channelId, contactId, "OPERATOR", yield* Clock.currentTimeMillis))) {
+      // Only a START dated after now can outrank the operator: a phone whose clock runs ahead.
+      return yield* new UsageError({
+        message: `${contactId} was not opted out: their latest START is dated after now (their phone's clock runs ahead); try again later`
+      })
+    }
     yield* Console.log(`${contactId} opted out of ${channel.name}: nothing is sent to them until they text START or this is removed`)
   })
 
@@ -51,6 +56,6 @@ export const removeOptOut = (channelName: string, contact: string) =>
     if (!before) return yield* Console.log(`${contactId} had not opted out of ${channel.name}`)
     // The operator's word undoes the opt-out, however recent (a contact's clock may run ahead); a STOP the contact
     // sends after it counts again.
-    yield* store.optIn(channel.channelId, contactId, "OPERATOR", Math.max(yield* Clock.currentTimeMillis, before.at + 1))
-    yield* Console.log(`${contactId} opted back in to ${channel.name}`)
+    const removed = yield* store.optIn(channel.channelId, contactId, "OPERATOR", Math.max(yield* Clock.currentTimeMillis, before.at + 1))
+    yield* Console.log(removed ? `${contactId} opted back in to ${channel.name}` : `${contactId} had opted back in already`)
   })

@@ -131,7 +131,12 @@ export const ChannelConfig = Schema.Struct({
   log: withDefault(LogSettings, { level: "info", format: "json" }),
   platform: withDefault(platformSettings, defaultPlatform),
   provider: providerSettings,
-  channels: Schema.NonEmptyArray(Channel),
+  channels: Schema.Array(Channel).pipe(
+    Schema.filter((channels) => channels.length > 0, {
+      message: () => "must list at least one channel (respond.io's Channel ID and API Token)",
+      jsonSchema: { minItems: 1 }
+    })
+  ),
   delivery: withDefault(DeliverySettings, {
     rateLimitPerSecond: 20,
     retry: { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 }

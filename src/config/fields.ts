@@ -3,6 +3,7 @@ import { Schema } from "effect"
 
 export const HttpUrl = Schema.String.pipe(
   Schema.filter((s) => {
+    if (/\s/.test(s)) return "must not contain spaces (a copy and paste that took too much?)"
     if (!URL.canParse(s)) return "must be an absolute URL"
     const protocol = new URL(s).protocol
     return protocol === "http:" || protocol === "https:" ? undefined : "must be an http or https URL"

@@ -34,7 +34,10 @@ export const parseConfig = (
   if (deep) return fail(formatPath(deep), `nested more than ${maxDepth} levels deep`)
   const expanded = expandEnv(json, env)
   if (Either.isLeft(expanded)) {
-    return fail(formatPath(expanded.left.path), `environment variable ${expanded.left.name} is not set`)
+    // All of them at once, so that one run says everything the environment lacks.
+    const [first, ...more] = expanded.left
+    const also = more.length === 0 ? "" : `; so are ${more.map((u) => `${u.name} (${formatPath(u.path)})`).join(", ")}`
+    return fail(formatPath(first!.path), `environment variable ${first!.name} is not set${also}`)
   }
   const decoded = decode(expanded.right)
   if (Either.isRight(decoded)) return Either.right(decoded.right)

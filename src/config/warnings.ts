@@ -2,7 +2,6 @@
 import type { ChannelConfig } from "./ChannelConfig.ts"
 import { platformWarnings } from "../registry.ts"
 
-/** One line per problem, each naming the channel or the setting it is about. */
 /** An answer whose keywords were all taken away is never sent: likely not what the operator meant. */
 const unreachableReplies = (config: ChannelConfig) =>
   config.channels.flatMap((channel, i) =>
@@ -13,6 +12,7 @@ const unreachableReplies = (config: ChannelConfig) =>
     )
   )
 
+/** One line per problem, each naming the channel or the setting it is about. */
 export const configWarnings = (config: ChannelConfig): ReadonlyArray<string> => [
   ...platformWarnings(config),
   ...unreachableReplies(config),

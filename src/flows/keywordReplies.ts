@@ -12,7 +12,7 @@ import { Store } from "../stores/Store.ts"
 import { recordSent } from "./sendOutgoing.ts"
 import type { KeywordKind } from "../translate/optOutKeywords.ts"
 
-export interface KeywordRepliesShape {
+interface KeywordRepliesShape {
   /** Sends the channel's answer to the keyword, if it has one: in the background, so it returns at once. */
   readonly reply: (channel: Channel, contactId: string, kind: KeywordKind) => Effect.Effect<void>
 }
@@ -50,8 +50,9 @@ export const makeKeywordReplies = (send: SmsProviderShape["send"]) =>
           onSuccess: (sent) => {
             metrics.messages.inc({ direction: "out", channel: channel.name, outcome: "keyword-reply" })
             return Effect.logInfo("keyword answered").pipe(
-              // The echo first, then its parts recorded like any message's (folding receipts that came already), so
-              // the platform learns of the answer before its statuses.
+              // The echo first, then its parts recorded like any message's (folding receipts of later parts that came
+              // already), so the platform learns of the answer before its statuses; only a first part's receipt that
+              // came back within the moment between the provider's answer and this commit could go first.
               Effect.zipRight(echo(channel, contactId, sent.mId, text)),
               Effect.catchAll((e) =>
                 Effect.logWarning("keyword answered, but agents will not see the answer: the store could not keep it").pipe(

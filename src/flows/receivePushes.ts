@@ -67,6 +67,12 @@ export const channelForInbound = <C extends Pick<Channel, "channelId" | "numbers
     channels.find((c) => c.channelId === channelHint) ??
     (channels.length === 1 ? channels[0] : undefined)
 
+/**
+ * A keyword older than this (taken by a catch-up after a long outage, a replayed dead letter) still counts, but is not
+ * answered: a confirmation hours late confuses more than it helps.
+ */
+export const keywordAnswerWithinMs = 3_600_000
+
 /** Routes a contact's message to its channel and commits one event per content; `kept` is what a dead letter keeps. */
 export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
   Effect.gen(function*() {
@@ -86,16 +92,17 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
     // With quick-reply mapping on, "2" after a numbered list is that option.
     const latest = config.quickReplies.mapNumbers ? yield* store.lastOutgoing(channel.channelId, inbound.from) : undefined
     const now = yield* steadyMillis
-    // STOP and START change what the channel may send the contact. A STOP is kept before its message is committed
-    // (so no reply can go out in between), and again for a repeated push (it changes nothing then); a START only
-    // when its message is new, and only if it was sent after the opt-out it would undo.
+    // STOP and START change what the channel may send the contact, each by the time the contact sent it, so that a
+    // repeat or a late arrival changes nothing it should not. A STOP is kept before its message is committed (so no
+    // reply can go out in between); a START after.
     const said = inbound.contents.flatMap(({ message, mId }) => {
       const keyword = message.type === "text" ? keywordOf(message.text, channel.optOut) : undefined
       return keyword ? [{ ...keyword, mId }] : []
     })[0]
     const log = (what: string) =>
       Effect.logInfo(what).pipe(Effect.annotateLogs({ channel: channel.name, direction: "in", contact: inbound.from, keyword: said?.keyword }))
-    if (said?.kind === "stop" && (yield* store.optOut(channel.channelId, inbound.from, said.keyword, timestamp))) yield* log("contact opted out")
+    const stopped = said?.kind === "stop" && (yield* store.optOut(channel.channelId, inbound.from, said.keyword, timestamp))
+    if (stopped) yield* log("contact opted out")
     let outcome: FoldOutcome = "duplicate"
     let saidIsNew = false
     for (const { message, mId } of inbound.contents) {
@@ -118,14 +125,19 @@ export const receiveInbound = (inbound: InboundMessage, kept: Kept) =>
         if (said?.mId === mId) saidIsNew = true
       }
     }
-    // Answered when the keyword itself is new (not merely another part of its message, taken by another path).
-    if (said !== undefined && saidIsNew) {
-      // Answered once per message, however often it is pushed; START only when it did opt the contact back in (a
-      // "yes" to an agent's question is no reason to text a confirmation).
-      const optedIn = said.kind === "start" && (yield* store.optIn(channel.channelId, inbound.from, said.keyword, timestamp))
-      if (optedIn) yield* log("contact opted back in")
-      if (said.kind !== "start" || optedIn) yield* (yield* KeywordReplies).reply(channel, inbound.from, said.kind)
-    }
+    const optedIn = said?.kind === "start" && (yield* store.optIn(channel.channelId, inbound.from, said.keyword, timestamp))
+    if (optedIn) yield* log("contact opted back in")
+    if (said === undefined || (yield* Clock.currentTimeMillis) - timestamp > keywordAnswerWithinMs) return outcome satisfies PushOutcome
+    // The answers, each once: HELP to a new HELP (not merely another part of its message, taken by another path);
+    // STOP's confirmation when this STOP is the contact's opt-out (not one a newer START had overtaken; also when its
+    // first push was kept and its message was not); START's when it did opt them back in (a "yes" to an agent's
+    // question is no reason to text a confirmation).
+    const answer = said.kind === "help"
+      ? saidIsNew
+      : said.kind === "stop"
+      ? saidIsNew && (stopped || (yield* store.optedOut(channel.channelId, inbound.from))?.at === timestamp)
+      : optedIn
+    if (answer) yield* (yield* KeywordReplies).reply(channel, inbound.from, said.kind)
     return outcome satisfies PushOutcome
   })
 

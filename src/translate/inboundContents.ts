@@ -2,7 +2,7 @@
 // message of its own, each with its own mId (the provider's id; `<id>-m<n>` for the n-th media item).
 import type { InboundContent } from "../domain/events.ts"
 
-export interface Media {
+interface Media {
   readonly url: string
   /** The media's type, when the provider says (image/jpeg, say). */
   readonly contentType?: string | null | undefined
@@ -14,7 +14,7 @@ const byExtension: Record<string, "image" | "video" | "audio"> = {
 }
 
 /** What kind of attachment: by its content type, else by the URL's file extension, else a file. */
-export const attachmentType = (media: Media): "image" | "video" | "audio" | "file" => {
+const attachmentType = (media: Media): "image" | "video" | "audio" | "file" => {
   const kind = (media.contentType ?? "").split("/")[0]!.toLowerCase()
   if (kind === "image" || kind === "video" || kind === "audio") return kind
   if (media.contentType) return "file"

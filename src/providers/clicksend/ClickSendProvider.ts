@@ -1,6 +1,6 @@
 // ClickSend as the bridge's SMS provider: sending through its REST v3 API, and its two push routes.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Channel } from "../../config/ChannelConfig.ts"
 import { InvalidPayload, ProviderRefused, Unauthorized, UpstreamError } from "../../domain/errors.ts"
@@ -17,6 +17,7 @@ import { ClickSendClient, type SentMessage } from "./ClickSendClient.ts"
 import { catchUpEvery } from "./catchUp.ts"
 import { mediaOf, toInbound, toReceipt } from "./incoming.ts"
 import { planSend } from "./outgoing.ts"
+import { decodeRoute } from "./routing.ts"
 import { type PushFields, readPushFields } from "./pushFields.ts"
 import type { ClickSendSettings } from "./settings.ts"
 import { DeliveryReceipt, InboundPush, resolveAliases, type SmsMessage } from "./wire.ts"
@@ -76,7 +77,8 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
         const { notUrls } = mediaOf(push)
         if (notUrls > 0) {
           const message = `media_file: ${notUrls} of its values not an http(s) URL; the message went to the platform without them`
-          yield* keepInvalid("inbound", kept(fields))(new InvalidPayload({ message }))
+          // Kept once per message, whether it came by push, by catch-up or both (their fields differ).
+          yield* keepInvalid("inbound", kept(fields), { media: push.message_id })(new InvalidPayload({ message }))
         }
         return yield* receiveInbound(toInbound(push), kept(fields))
       })
@@ -96,8 +98,22 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
         return HttpServerResponse.unsafeJson({ ok: true, outcome })
       }).pipe(Effect.provide(context))
 
+    const digits = (phone: unknown) => String(phone ?? "").replace(/[^0-9]/g, "")
+    const channelIds = new Set(config.channels.map((c) => c.channelId))
+    const numbers = new Set(config.channels.flatMap((c) => c.numbers.map(digits)))
+    /**
+     * What of ClickSend's lists is the bridge's: a message to one of its channels' numbers (or naming one of its
+     * channels, a reply to its message), a receipt of a message it sent. Unlike a push, which came because the
+     * operator pointed a rule here, a list holds the whole account's.
+     */
+    const ours = (kind: "inbound" | "receipts", item: Readonly<Record<string, unknown>>) => {
+      const fields = resolveAliases(item)
+      const named = Option.exists(decodeRoute(typeof fields.custom_string === "string" ? fields.custom_string : undefined), (r) => channelIds.has(r.channelId))
+      return kind === "receipts" ? named : named || numbers.has(digits(fields.to))
+    }
     const catchUp = catchUpEvery({
       list: clicksend.list,
+      ours,
       markRead: provider.reconcile.markRead ? clicksend.markRead : undefined,
       receive: (kind, item) => (kind === "inbound" ? inbound(item) : receipt(item)).pipe(Effect.provide(context))
     }, provider.reconcile.intervalMs)

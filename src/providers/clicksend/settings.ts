@@ -29,7 +29,7 @@ export const ClickSendSettings = Schema.Struct({
         description: "How often the bridge asks ClickSend for what it holds, besides at start (default one minute)"
       }),
       markRead: withDefault(Bool, true).annotations({
-        description: "Mark what was taken as read, so ClickSend lists it no more (each inbound message by its id; receipts up to a time)"
+        description: "Mark what was taken as read, each item by its id, so ClickSend lists it no more (false: change nothing of the account)"
       })
     }),
     { enabled: true, intervalMs: 60_000, markRead: true }

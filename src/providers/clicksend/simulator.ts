@@ -122,26 +122,12 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
     })
   }
 
-  /** PUT /v3/sms/inbound-read/{id} and /v3/sms/receipts-read/{id} mark one item; without an id, all before `date_before`. */
+  /** PUT /v3/sms/inbound-read/{id} and /v3/sms/receipts-read/{id}: one item marked read. */
   const markRead = (request: Recorded): Reply => {
-    const [, which, id] = /^\/v3\/sms\/(inbound|receipts)-read(?:\/([^/]+))?$/.exec(request.path)!
-    const kind = which as "inbound" | "receipts"
-    if (id !== undefined) {
-      const marked = kept[kind].filter((k) => !k.read && k.item.message_id === decodeURIComponent(id))
-      marked.forEach((k) => (k.read = true))
-      return envelope(200, "SUCCESS", kind === "inbound" ? "Inbound messages have been marked as read." : "Receipts have been marked as read.", marked.length)
-    }
-    const before = (() => {
-      try {
-        return Number(JSON.parse(request.body || "{}").date_before ?? Infinity)
-      } catch {
-        return NaN
-      }
-    })()
-    if (Number.isNaN(before)) return envelope(400, "BAD_REQUEST", "date_before must be a number.")
-    const marked = kept[kind].filter((k) => !k.read && Number(k.item.timestamp) < before)
+    const [, kind, id] = /^\/v3\/sms\/(inbound|receipts)-read\/([^/]+)$/.exec(request.path)! as unknown as [string, "inbound" | "receipts", string]
+    const marked = kept[kind].filter((k) => !k.read && k.item.message_id === decodeURIComponent(id))
     marked.forEach((k) => (k.read = true))
-    return envelope(200, "SUCCESS", "Marked as read.", marked.length)
+    return envelope(200, "SUCCESS", kind === "inbound" ? "Inbound messages have been marked as read." : "Receipts have been marked as read.", marked.length)
   }
 
   const send = (request: Recorded, kind: "sms" | "mms"): Reply => {
@@ -194,7 +180,7 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
     if (request.headers.authorization !== expected) return envelope(401, "UNAUTHORIZED", "Authorization failed.")
     if (request.method === "GET" && request.path === "/v3/sms/inbound") return list(request, "inbound")
     if (request.method === "GET" && request.path === "/v3/sms/receipts") return list(request, "receipts")
-    if (request.method === "PUT" && /^\/v3\/sms\/(inbound|receipts)-read(\/[^/]+)?$/.test(request.path)) return markRead(request)
+    if (request.method === "PUT" && /^\/v3\/sms\/(inbound|receipts)-read\/[^/]+$/.test(request.path)) return markRead(request)
     if (request.method !== "POST") return envelope(405, "METHOD_NOT_ALLOWED", "Method not allowed.")
     if (request.path === "/v3/sms/send") return send(request, "sms")
     if (request.path === "/v3/mms/send") return send(request, "mms")

@@ -324,13 +324,18 @@ export const makePostgresStore = (
       own,
       // The latest word wins; at the same time, the opt-out (when in doubt, send nothing).
       optOut: (channelId, contactId, keyword, at) =>
-        run(sql`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at) VALUES (${channelId}, ${contactId}, true, ${keyword}, ${at})
-          ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = true, keyword = excluded.keyword, said_at = excluded.said_at
-          WHERE excluded.said_at > consent.said_at OR (excluded.said_at = consent.said_at AND NOT consent.opted_out)
-          RETURNING channel_id`, { transaction: false }).pipe(Effect.map((rows) => rows.length === 1)),
+        run(Effect.zipRight(
+          lockContact(channelId, contactId),
+          sql`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at) VALUES (${channelId}, ${contactId}, true, ${keyword}, ${at})
+            ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = true, keyword = excluded.keyword, said_at = excluded.said_at
+            WHERE excluded.said_at > consent.said_at OR (excluded.said_at = consent.said_at AND NOT consent.opted_out)
+            RETURNING channel_id`
+        )).pipe(Effect.map((rows) => rows.length === 1)),
       optIn: (channelId, contactId, keyword, at) =>
         run(Effect.gen(function*() {
-          const [before] = yield* sql<Row>`SELECT opted_out FROM consent WHERE channel_id = ${channelId} AND contact_id = ${contactId} FOR UPDATE`
+          // Under the contact's lock (as its events and its opt-outs are), so a STOP cannot slip between read and write.
+          yield* lockContact(channelId, contactId)
+          const [before] = yield* sql<Row>`SELECT opted_out FROM consent WHERE channel_id = ${channelId} AND contact_id = ${contactId}`
           const changed = yield* sql`INSERT INTO consent (channel_id, contact_id, opted_out, keyword, said_at)
             VALUES (${channelId}, ${contactId}, false, ${keyword}, ${at})
             ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = false, keyword = excluded.keyword, said_at = excluded.said_at

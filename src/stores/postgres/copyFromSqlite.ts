@@ -97,8 +97,11 @@ export const copyFromSqlite = (
       const partsCopied = yield* copyRows("SELECT part_id, m_id, part, parts, status, error FROM part_status", (rows) =>
         sql`INSERT INTO part_status ${sql.insert(rows)} ON CONFLICT (part_id) DO NOTHING RETURNING part_id`)
       const consentCopied = yield* copyRows("SELECT channel_id, contact_id, opted_out, keyword, said_at FROM consent", (rows) =>
+        // The later word wins, as when it is said (the database may know an older one of the contact's).
         sql`INSERT INTO consent ${sql.insert(rows.map((r) => ({ ...r, opted_out: r.opted_out === 1 })))}
-          ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
+          ON CONFLICT (channel_id, contact_id) DO UPDATE SET opted_out = excluded.opted_out, keyword = excluded.keyword, said_at = excluded.said_at
+          WHERE excluded.said_at > consent.said_at OR (excluded.said_at = consent.said_at AND excluded.opted_out AND NOT consent.opted_out)
+          RETURNING channel_id`)
       const repliesCopied = yield* copyRows("SELECT channel_id, contact_id, quick_replies, sent_at FROM last_outgoing", (rows) =>
         sql`INSERT INTO last_outgoing ${sql.insert(rows)} ON CONFLICT (channel_id, contact_id) DO NOTHING RETURNING channel_id`)
       return { events: { copied, known: read - copied }, parts: partsCopied, quickReplies: repliesCopied, consent: consentCopied }
