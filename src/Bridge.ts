@@ -3,6 +3,7 @@ import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import packageJson from "../package.json" with { type: "json" }
 import { AppConfig } from "./config/AppConfig.ts"
 import type { ChannelConfig } from "./config/ChannelConfig.ts"
 import { configWarnings } from "./config/warnings.ts"
@@ -38,7 +39,7 @@ export const Core = (config: ChannelConfig, infrastructure = Infrastructure, sto
 const logStart = Layer.effectDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
   const address = yield* HttpServer.addressFormattedWith(Effect.succeed)
-  yield* Effect.logInfo(`custom-channel-server listening on ${address}`).pipe(Effect.annotateLogs({
+  yield* Effect.logInfo(`custom-channel-server ${packageJson.version} listening on ${address}`).pipe(Effect.annotateLogs({
     platform: config.platform.plugin,
     webhook: [...new Set(config.channels.map((c) => new URL(webhookUrlOf(config, c)).origin))].join(","),
     provider: `${config.provider.plugin} ${new URL(config.provider.baseUrl).origin}`,
@@ -139,6 +140,12 @@ export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, s
       port: config.server.port
     })),
     Layer.provide(stores[config.store.plugin].lock),
+    Layer.provideMerge(stoppedLine),
     Layer.provide(Layer.succeed(AppConfig, config))
   )
 }
+
+/** The last line of a server: built before everything else, so released after all of it (the drain, the store). */
+const stoppedLine = Layer.scopedDiscard(
+  Effect.addFinalizer(() => Effect.logInfo(`custom-channel-server ${packageJson.version} stopped`))
+)

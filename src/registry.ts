@@ -5,6 +5,7 @@ import { ClickSendProvider } from "./providers/clicksend/ClickSendProvider.ts"
 import { startDemo as clicksendDemo } from "./providers/clicksend/demo.ts"
 import { startDemo as telnyxDemo } from "./providers/telnyx/demo.ts"
 import { ClickSendSettings } from "./providers/clicksend/settings.ts"
+import { accountLine, clickSendApi, setUp as clickSendSetUp } from "./providers/clicksend/setup.ts"
 import { TelnyxProvider } from "./providers/telnyx/TelnyxProvider.ts"
 import { TelnyxSettings } from "./providers/telnyx/settings.ts"
 import type { Channel } from "./config/ChannelConfig.ts"
@@ -21,7 +22,13 @@ import * as respondIo from "./platforms/respondio/settings.ts"
 import { startDemoWebhook } from "./platforms/respondio/simulator.ts"
 
 export const providers = {
-  clicksend: { settings: ClickSendSettings, layer: ClickSendProvider, demo: clicksendDemo },
+  clicksend: {
+    settings: ClickSendSettings,
+    layer: ClickSendProvider,
+    demo: clicksendDemo,
+    /** `setup` and `check-config --online`: the account, its numbers, the rules that push here. */
+    operator: { setUp: clickSendSetUp, account: (provider: unknown) => accountLine(clickSendApi(provider as ClickSendSettings)) }
+  },
   telnyx: { settings: TelnyxSettings, layer: TelnyxProvider, demo: telnyxDemo }
 } as const
 
@@ -71,7 +78,10 @@ export const stores = {
     settings: sqlite.SqliteSettings,
     layer: SqliteStoreLive,
     lock: StoreLockLive,
-    describe: (s: StoreSettings) => `sqlite ${(s as sqlite.SqliteSettings).path}`
+    describe: (s: StoreSettings) => `sqlite ${(s as sqlite.SqliteSettings).path}`,
+    /** A relative path is the configuration file's folder's (and an older install's store is found where it is). */
+    locate: (s: StoreSettings, configDir: string, workingDir: string, exists: (file: string) => boolean) =>
+      sqlite.locate(s as sqlite.SqliteSettings, configDir, workingDir, exists)
   },
   /** Several replicas on one database: each channel's delivery is owned by one of them at a time (a lease). */
   postgres: {

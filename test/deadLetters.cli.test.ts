@@ -5,6 +5,7 @@ import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { form, harness, pushUrl, secrets, waitWhile } from "./harness.ts"
+import { runCli } from "./runCli.ts"
 
 const main = path.join(import.meta.dirname, "..", "src", "main.ts")
 
@@ -77,5 +78,62 @@ describe("dead-letters", () => {
       const bad = yield* cli(["dead-letters", "replay", "--config", configFile])
       expect(bad.code).toBe(64)
       expect(bad.stderr).toBe("dead-letters replay takes one id or --all\n")
+    }), { timeout: 150_000 })
+
+  it.scopedLive("show tells all of one (its body, the webhook's answer); resolve takes it out of the count; reading needs no secrets", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      h.webhook.script({ status: 422, body: { error: { message: "contactId: too long" } } })
+      expect(yield* push(pushUrl(h, "push_message"), { message_id: "REFUSED-2", from: "+60177872890", to: "+61411111111", body: "hello", timestamp: "1775012927" })).toBe(200)
+      yield* Effect.promise(() => waitWhile(async () => (await h.deadLetters()).length < 1))
+
+      // The service's own file: secrets from its EnvironmentFile, which the operator's shell does not have.
+      const dir = path.dirname(h.storePath)
+      const configFile = path.join(dir, "service.json")
+      fs.writeFileSync(configFile, JSON.stringify({
+        provider: { plugin: "clicksend", username: "u", apiKey: "${CS_KEY}", pushSecret: "${CS_PUSH}" },
+        channels: [{ name: "main", channelId: "gfd8g7fd89dgfd", apiToken: "${TOKEN}", numbers: ["+61411111111"] }],
+        store: { path: h.storePath }
+      }))
+      const envFile = path.join(dir, "env")
+      fs.writeFileSync(envFile, `# the service's secrets\nCS_KEY=k\nCS_PUSH="${secrets.pushSecret}"\nTOKEN='${secrets.tokenA}'\n`)
+      const bare = { PATH: process.env.PATH }
+
+      const list = yield* runCli(["dead-letters", "list", "--config", configFile], { env: bare })
+      expect(list.code).toBe(0)
+      expect(list.stdout).toMatch(/main\s+event\s+REFUSED-2\s+1\s+the respond\.io webhook refused the event: HTTP 422: \{"error":\{"message":"contactId: too long"\}\}/)
+      const id = list.stdout.trim().split("\n")[1]!.trim().split(/\s+/)[0]!
+
+      const show = yield* runCli(["dead-letters", "show", id, "--json", "--config", configFile], { env: bare })
+      expect(JSON.parse(show.stdout)).toMatchObject({
+        id: Number(id),
+        channel: "main",
+        kind: "event",
+        mId: "REFUSED-2",
+        lastError: 'the respond.io webhook refused the event: HTTP 422: {"error":{"message":"contactId: too long"}}',
+        body: { kind: "message", mId: "REFUSED-2", message: { type: "text", text: "hello" } }
+      })
+      const shown = yield* runCli(["dead-letters", "show", id, "--config", configFile], { env: bare })
+      expect(shown.stdout).toMatch(/^id +\d+\n/)
+      expect(shown.stdout).toContain('"text": "hello"')
+      expect(yield* runCli(["dead-letters", "show", "forty-two", "--config", configFile], { env: bare })).toMatchObject({
+        code: 64,
+        stderr: "dead-letters show: forty-two: must be a number, a dead letter's id (dead-letters list shows them)\n"
+      })
+
+      // Replaying may reroute pushes through the provider: it needs the secrets, all named at once when missing.
+      const noSecrets = yield* runCli(["dead-letters", "replay", "--all", "--config", configFile], { env: bare })
+      expect(noSecrets).toMatchObject({ code: 78, stderr: `${configFile}: provider.apiKey: environment variable CS_KEY is not set; so are CS_PUSH (provider.pushSecret), TOKEN (channels[0].apiToken)\n` })
+      const withFile = yield* runCli(["--env-file", envFile, "check-config", "--config", configFile], { env: bare })
+      expect(withFile.code).toBe(0)
+      expect(withFile.stdout + withFile.stderr).not.toContain(secrets.tokenA)
+
+      // Handled: kept as history, no longer listed or counted, and /readyz says so at once.
+      const resolved = yield* runCli(["dead-letters", "resolve", id, "--config", configFile], { env: bare })
+      expect(resolved).toMatchObject({ code: 0, stdout: `${id}: resolved (kept as history, no longer counted)\n` })
+      expect((yield* runCli(["dead-letters", "list", "--json", "--config", configFile], { env: bare })).stdout).toBe("[]\n")
+      const ready = yield* Effect.promise(() => fetch(`${h.url}/readyz`).then((r) => r.json() as Promise<{ channels: Record<string, unknown> }>))
+      expect(ready.channels.main).toMatchObject({ deadLetters: 0 })
+      expect(h.webhook.payloads()).toHaveLength(0)
     }), { timeout: 150_000 })
 })

@@ -244,7 +244,7 @@ describe("POST /clicksend/push_message", () => {
         channelId: "gfd8g7fd89dgfd",
         mId: capture.message_id,
         attempts: 1,
-        lastError: "the respond.io webhook refused the event: HTTP 400"
+        lastError: "the respond.io webhook refused the event: HTTP 400: {\"error\":{\"message\":\"contactId invalid\"}}"
       }])
       expect(h.webhook.requests).toHaveLength(1)
     }))

@@ -85,6 +85,10 @@ describe("start-up", () => {
       const run = start(["--config", file])
       child = run.child
       const [, url] = await waitFor(() => run.output.stdout.match(/listening on (http:\/\/[0-9.]+:\d+)/))
+      // Which version runs: in the start-up line and at /healthz.
+      const version = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8")).version
+      expect(run.output.stdout).toContain(`custom-channel-server ${version} listening on`)
+      expect(await fetch(`${url}/healthz`).then((r) => r.json())).toEqual({ status: "ok", version })
       const sent = await fetch(`${url}/message`, {
         method: "POST",
         headers: { authorization: `Bearer ${env.RESPOND_API_TOKEN}`, "content-type": "application/json" },
@@ -103,6 +107,8 @@ describe("start-up", () => {
       expect(await run.exited).toBe(0)
       expect(run.output.stdout).toMatch(/outgoing message sent/)
       expect(run.output.stdout).toMatch(/event delivered/)
+      // The last line says it stopped, after everything else.
+      expect(JSON.parse(run.output.stdout.trim().split("\n").at(-1)!).message).toBe(`custom-channel-server ${version} stopped`)
       expect(run.output.stdout + run.output.stderr).not.toMatch(/NEVER-PRINTED|never-printed/)
     } finally {
       if (child && child.exitCode === null) child.kill("SIGKILL")

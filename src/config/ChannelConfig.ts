@@ -6,7 +6,7 @@ import { defaultPlatform, defaultStore, platformProblem, platformSettings, provi
 
 
 export const ServerSettings = Schema.Struct({
-  host: withDefault(Schema.String, "0.0.0.0"),
+  host: withDefault(Schema.String, "127.0.0.1"),
   port: withDefault(Int.pipe(Schema.between(0, 65535)), 3030),
   maxBodyBytes: withDefault(PositiveInt, 1024 * 1024).annotations({
     description: "Requests with a larger body are refused with 413"
@@ -119,16 +119,35 @@ const unique = <A>(items: ReadonlyArray<A>, key: (a: A) => ReadonlyArray<string>
   return undefined
 }
 
+const delivery = withDefault(DeliverySettings, {
+  rateLimitPerSecond: 20,
+  retry: { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 }
+})
+const log = withDefault(LogSettings, { level: "info", format: "json" })
+const store = withDefault(storeSettings, defaultStore)
+
+/**
+ * What the commands that only work on the store read and check (dead-letters list|show|resolve, opt-outs): the store,
+ * the delivery retries it reads, the log; and each channel's name and channelId, where the environment gives them.
+ */
+export const StoreOnlyConfig = Schema.Struct({
+  log,
+  delivery,
+  store,
+  channels: Schema.Array(Schema.Struct({ name: Schema.String, channelId: Schema.String }))
+})
+export type StoreOnlyConfig = typeof StoreOnlyConfig.Type
+
 export const ChannelConfig = Schema.Struct({
   $schema: Schema.optional(Schema.String),
   server: withDefault(ServerSettings, {
-    host: "0.0.0.0",
+    host: "127.0.0.1",
     port: 3030,
     maxBodyBytes: 1024 * 1024,
     headersTimeoutMs: 10_000,
     requestTimeoutMs: 30_000
   }),
-  log: withDefault(LogSettings, { level: "info", format: "json" }),
+  log,
   platform: withDefault(platformSettings, defaultPlatform),
   provider: providerSettings,
   channels: Schema.Array(Channel).pipe(
@@ -137,11 +156,8 @@ export const ChannelConfig = Schema.Struct({
       jsonSchema: { minItems: 1 }
     })
   ),
-  delivery: withDefault(DeliverySettings, {
-    rateLimitPerSecond: 20,
-    retry: { initialDelayMs: 500, maxDelayMs: 60_000, giveUpAfterMs: 86_400_000 }
-  }),
-  store: withDefault(storeSettings, defaultStore),
+  delivery,
+  store,
   quickReplies: withDefault(QuickReplySettings, { mapNumbers: true })
 }).pipe(
   Schema.filter((c) =>

@@ -1,7 +1,9 @@
 // Reads channel.config.json: parse, expand ${VARS}, decode; every failure is one line with file and path.
 import { Data, Effect, Either, Schema } from "effect"
 import * as fs from "node:fs"
-import { ChannelConfig } from "./ChannelConfig.ts"
+import * as path from "node:path"
+import { stores } from "../registry.ts"
+import { ChannelConfig, StoreOnlyConfig } from "./ChannelConfig.ts"
 import { expandEnv } from "./expandEnv.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
@@ -45,11 +47,60 @@ export const parseConfig = (
   return fail(path, rule)
 }
 
-export const loadConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env) =>
+/** What loading a file found that the configuration itself cannot say (see `configWarnings`). */
+const loadWarnings = new WeakMap<object, ReadonlyArray<string>>()
+export const warningsOfLoad = (config: object): ReadonlyArray<string> => loadWarnings.get(config) ?? []
+
+/** The store where its settings put it, a relative path read from the configuration file's folder. */
+const locateStore = <C extends Pick<ChannelConfig, "store">>(file: string, config: C): Either.Either<C, ConfigError> => {
+  const store = stores[config.store.plugin]
+  if (!("locate" in store)) return Either.right(config)
+  const located = store.locate(config.store, path.dirname(path.resolve(file)), process.cwd(), (f) => fs.existsSync(f))
+  if (located._tag === "Ambiguous") return Either.left(new ConfigError({ message: `${file}: store.path: ${located.problem}` }))
+  const result = { ...config, store: located.settings }
+  if (located.warning !== undefined) loadWarnings.set(result, [located.warning])
+  return Either.right(result)
+}
+
+const readText = (file: string) =>
   Effect.try({
     try: () => fs.readFileSync(file, "utf8"),
     catch: (e) =>
       new ConfigError({
         message: `${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`
       })
-  }).pipe(Effect.flatMap((text) => parseConfig(file, text, env)))
+  })
+
+export const loadConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env) =>
+  readText(file).pipe(Effect.flatMap((text) => parseConfig(file, text, env)), Effect.flatMap((config) => locateStore(file, config)))
+
+const decodeStoreOnly = Schema.decodeUnknownEither(StoreOnlyConfig, { errors: "first" })
+
+/**
+ * The configuration as the commands that only work on the store need it (StoreOnlyConfig): its store settings
+ * checked as strictly as `serve` checks them, a channel whose name or channelId the environment cannot give left
+ * out, and nothing else read, so that listing dead letters needs none of the secrets.
+ */
+export const loadStoreOnlyConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env) =>
+  Effect.flatMap(readText(file), (text): Either.Either<StoreOnlyConfig, ConfigError> => {
+    const fail = (path: string, problem: string) => Either.left(new ConfigError({ message: `${file}: ${path}: ${problem}` }))
+    let json: Record<string, unknown>
+    try {
+      json = JSON.parse(text)
+    } catch {
+      return fail("(top level)", "not valid JSON")
+    }
+    const part = { log: json.log, delivery: json.delivery, store: json.store }
+    const expanded = expandEnv(part, env)
+    if (Either.isLeft(expanded)) return fail(formatPath(expanded.left[0]!.path), `environment variable ${expanded.left[0]!.name} is not set`)
+    const channels = (Array.isArray(json.channels) ? json.channels : []).flatMap((c: unknown) => {
+      const named = expandEnv({ name: (c as Record<string, unknown>)?.name, channelId: (c as Record<string, unknown>)?.channelId }, env)
+      return Either.isRight(named) ? [named.right] : []
+    })
+    const decoded = decodeStoreOnly({ ...(expanded.right as object), channels })
+    if (Either.isLeft(decoded)) {
+      const { path, rule } = formatIssue(decoded.left)
+      return fail(path, rule)
+    }
+    return locateStore(file, decoded.right)
+  })

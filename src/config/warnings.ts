@@ -1,6 +1,7 @@
 // What a valid configuration can still get wrong, said by check-config, the start-up log, /readyz and dead letters.
 import type { ChannelConfig } from "./ChannelConfig.ts"
 import { platformWarnings } from "../registry.ts"
+import { warningsOfLoad } from "./loadConfig.ts"
 
 /** An answer whose keywords were all taken away is never sent: likely not what the operator meant. */
 const unreachableReplies = (config: ChannelConfig) =>
@@ -15,6 +16,7 @@ const unreachableReplies = (config: ChannelConfig) =>
 /** One line per problem, each naming the channel or the setting it is about. */
 export const configWarnings = (config: ChannelConfig): ReadonlyArray<string> => [
   ...platformWarnings(config),
+  ...warningsOfLoad(config),
   ...unreachableReplies(config),
   ...(config.delivery.retry.maxAttempts === undefined ? [] : [
     "delivery.retry.maxAttempts is no longer used and is ignored: an event the webhook keeps failing is retried until " +

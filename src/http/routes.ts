@@ -1,6 +1,7 @@
 // The HTTP surface but /message (see message.ts): the provider's routes, health, metrics; every error as {"error":{"message"}}.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
+import packageJson from "../../package.json" with { type: "json" }
 import { AppConfig } from "../config/AppConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
 import { Metrics } from "../services/Metrics.ts"
@@ -80,7 +81,7 @@ const metricsPage = Effect.gen(function*() {
 })
 
 const operations = HttpRouter.empty.pipe(
-  HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok" }))),
+  HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok", version: packageJson.version }))),
   HttpRouter.get("/readyz", readiness),
   HttpRouter.get("/metrics", metricsPage)
 )

@@ -16,8 +16,14 @@ export class WebhookRefused extends Data.TaggedError("WebhookRefused")<{ readonl
  * Why the webhook's 4xx makes a dead letter. A 404 or 410 from respond.io's old host means the channel's URL must
  * change, so the reason says how (`index`: the channel's place in channels[]).
  */
-export const refusedReason = (plugin: string, status: number, url: string, channel: Channel, index: number): string =>
-  `the ${plugin} webhook refused the event: HTTP ${status}` +
+/** The start of the webhook's answer, on one line, for the operator: `: {"error":...}` (nothing when it said nothing). */
+export const answerStart = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line === "" ? "" : `: ${line.length > 200 ? `${line.slice(0, 200)}...` : line}`
+}
+
+export const refusedReason = (plugin: string, status: number, url: string, channel: Channel, index: number, answer = ""): string =>
+  `the ${plugin} webhook refused the event: HTTP ${status}${answerStart(answer)}` +
   ((status === 404 || status === 410) && isOldRespondIoHost(url) ? `; ${oldHostAdvice(channel, index)}` : "")
 
 export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondIoClient", {
@@ -33,7 +39,7 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
     }
     const targets = new Map(channels.map((c, index) => {
       const url = webhookUrlOf(platform, c)
-      return [c.channelId, { post: pools.get(url)!, refused: (status: number) => refusedReason(platform.plugin, status, url, c, index) }] as const
+      return [c.channelId, { post: pools.get(url)!, refused: (status: number, answer: string) => refusedReason(platform.plugin, status, url, c, index, answer) }] as const
     }))
 
     /** One POST of the event as the webhook takes it; succeeds once it answered 2xx. Retrying is the delivery worker's business. */
@@ -48,9 +54,9 @@ export class RespondIoClient extends Effect.Service<RespondIoClient>()("RespondI
         if (status >= 200 && status < 300) return
         if (isTransientStatus(status)) {
           const retryAfterMs = parseRetryAfter(response.retryAfter, yield* Clock.currentTimeMillis)
-          return yield* new Transient({ reason: `HTTP ${status}`, retryAfterMs })
+          return yield* new Transient({ reason: `HTTP ${status}${answerStart(response.text)}`, retryAfterMs })
         }
-        return yield* new WebhookRefused({ reason: refused(status) })
+        return yield* new WebhookRefused({ reason: refused(status, response.text) })
       })
 
     return { deliver }

@@ -15,6 +15,8 @@ export interface ClickSendSimulatorOptions extends FakeOptions {
    * GET /v3/sms/inbound and /v3/sms/receipts, until marked read. Without them, those lists are empty.
    */
   readonly poll?: boolean
+  /** The account's dedicated numbers (GET /v3/numbers); one, +61411111111, by default. */
+  readonly numbers?: ReadonlyArray<string>
 }
 
 /** An inbound SMS (or MMS) as ClickSend pushes it and lists it. */
@@ -43,6 +45,8 @@ export interface ClickSendSimulator extends HttpFake {
   readonly deliverAll: () => Promise<void>
   /** Pushes again, to the URLs set now, every push that did not get a 200: what a retrying ClickSend would do. */
   readonly retryFailedPushes: () => Promise<ReadonlyArray<number>>
+  /** The account's rules, as set up through /v3/automations/sms/inbound and /receipts. */
+  readonly rules: () => { inbound: Array<Record<string, unknown>>; receipts: Array<Record<string, unknown>> }
   /** The ids of the items still unread in the POLL lists. */
   readonly unread: () => { inbound: Array<string>; receipts: Array<string> }
 }
@@ -103,23 +107,50 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
     setTimeout(() => void deliver(message_id, custom_string), options.receiptDelayMs ?? 200)
   }
 
-  /** GET /v3/sms/inbound and /v3/sms/receipts: the unread items, `limit` (15 to 100) a page, as ClickSend pages them. */
-  const list = (request: Recorded, kind: "inbound" | "receipts"): Reply => {
+  /** One page (`page`, `limit` 15 to 100) of `items`, as ClickSend pages its lists. */
+  const paged = (request: Recorded, items: ReadonlyArray<unknown>, message: string): Reply => {
     const limit = Math.min(100, Math.max(15, Number(request.query.get("limit") ?? 15)))
     const page = Math.max(1, Number(request.query.get("page") ?? 1))
-    const unread = kept[kind].filter((k) => !k.read).map((k) => k.item)
-    const last = Math.max(1, Math.ceil(unread.length / limit))
-    return envelope(200, "SUCCESS", `Here are your ${kind === "inbound" ? "inbound messages" : "delivery receipts"}.`, {
-      total: unread.length,
+    const last = Math.max(1, Math.ceil(items.length / limit))
+    return envelope(200, "SUCCESS", message, {
+      total: items.length,
       per_page: limit,
       current_page: page,
       last_page: last,
       next_page_url: page < last ? `/?page=${page + 1}` : null,
       prev_page_url: page > 1 ? `/?page=${page - 1}` : null,
       from: (page - 1) * limit + 1,
-      to: Math.min(page * limit, unread.length),
-      data: unread.slice((page - 1) * limit, page * limit)
+      to: Math.min(page * limit, items.length),
+      data: items.slice((page - 1) * limit, page * limit)
     })
+  }
+
+  /** GET /v3/sms/inbound and /v3/sms/receipts: the unread items. */
+  const list = (request: Recorded, kind: "inbound" | "receipts"): Reply =>
+    paged(request, kept[kind].filter((k) => !k.read).map((k) => k.item), `Here are your ${kind === "inbound" ? "inbound messages" : "delivery receipts"}.`)
+
+  /** The account's rules, /v3/automations/sms/inbound and /receipts: listed, created (POST), updated (PUT /{id}). */
+  const rules = { inbound: [] as Array<Record<string, unknown>>, receipts: [] as Array<Record<string, unknown>> }
+  let ruleIds = 0
+  const automation = (request: Recorded, kind: "inbound" | "receipts", id: string | undefined): Reply => {
+    const idKey = kind === "inbound" ? "inbound_rule_id" : "receipt_rule_id"
+    if (request.method === "GET" && id === undefined) return paged(request, rules[kind], "Here are your automation rules.")
+    let body: Record<string, unknown>
+    try {
+      body = JSON.parse(request.body)
+    } catch {
+      return envelope(400, "BAD_REQUEST", "Request body is not valid JSON.")
+    }
+    if (typeof body.action !== "string" || typeof body.rule_name !== "string") return envelope(400, "BAD_REQUEST", "rule_name and action are required.")
+    if (request.method === "POST" && id === undefined) {
+      const rule = { [idKey]: ++ruleIds, ...body }
+      rules[kind].push(rule)
+      return envelope(200, "SUCCESS", "New rule has been created.", rule)
+    }
+    const rule = rules[kind].find((r) => String(r[idKey]) === id)
+    if (request.method !== "PUT" || rule === undefined) return envelope(404, "NOT_FOUND", "Rule not found.")
+    Object.assign(rule, body)
+    return envelope(200, "SUCCESS", "Rule has been updated.", rule)
   }
 
   /** PUT /v3/sms/inbound-read/{id} and /v3/sms/receipts-read/{id}: one item marked read. */
@@ -181,6 +212,14 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
     if (request.method === "GET" && request.path === "/v3/sms/inbound") return list(request, "inbound")
     if (request.method === "GET" && request.path === "/v3/sms/receipts") return list(request, "receipts")
     if (request.method === "PUT" && /^\/v3\/sms\/(inbound|receipts)-read\/[^/]+$/.test(request.path)) return markRead(request)
+    if (request.method === "GET" && request.path === "/v3/account") {
+      return envelope(200, "SUCCESS", "Here is your account.", { user_id: 1, username: options.username, account_name: "Simulated Pty Ltd", balance: "12.50", _currency: { currency_name_short: "AUD" } })
+    }
+    if (request.method === "GET" && request.path === "/v3/numbers") {
+      return paged(request, (options.numbers ?? ["+61411111111"]).map((n) => ({ dedicated_number: n, country: "AU" })), "Here are your dedicated numbers.")
+    }
+    const rule = /^\/v3\/automations\/sms\/(inbound|receipts)(?:\/([^/]+))?$/.exec(request.path)
+    if (rule) return automation(request, rule[1] as "inbound" | "receipts", rule[2])
     if (request.method !== "POST") return envelope(405, "METHOD_NOT_ALLOWED", "Method not allowed.")
     if (request.path === "/v3/sms/send") return send(request, "sms")
     if (request.path === "/v3/mms/send") return send(request, "mms")
@@ -210,6 +249,7 @@ export const startClickSendSimulator = async (options: ClickSendSimulatorOptions
       }
       return statuses
     },
+    rules: () => rules,
     unread: () => ({
       inbound: kept.inbound.filter((k) => !k.read).map((k) => String(k.item.message_id)),
       receipts: kept.receipts.filter((k) => !k.read).map((k) => String(k.item.message_id))

@@ -1,11 +1,11 @@
 // The Store on SQLite through node:sqlite (no native addon): WAL mode, migrations on start, closed on shutdown.
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { DatabaseSync, type SQLInputValue } from "node:sqlite"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { ChannelEvent } from "../../domain/events.ts"
 import { migrations } from "./migrations.ts"
+import { createPrivately } from "./privateFile.ts"
 import type { SqliteSettings } from "./settings.ts"
 import { longestDelayMs, retryAfterCapMs } from "../../services/RetryPolicy.ts"
 import { steadyMillis } from "../../steadyClock.ts"
@@ -79,13 +79,19 @@ export const openSqliteStore = (
   file: string,
   { connect = (f) => new DatabaseSync(f), dueHorizonMs = retryAfterCapMs }: SqliteStoreOptions = {}
 ): { readonly store: StoreShape; readonly close: () => void } => {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  if (file !== ":memory:") createPrivately(file)
   const db = connect(file)
-  db.exec("PRAGMA journal_mode = WAL")
-  // FULL: a commit is on disk before the push is answered 200, even if the machine loses power.
-  db.exec("PRAGMA synchronous = FULL")
-  db.exec("PRAGMA busy_timeout = 5000")
-  migrate(db)
+  try {
+    db.exec("PRAGMA journal_mode = WAL")
+    // FULL: a commit is on disk before the push is answered 200, even if the machine loses power.
+    db.exec("PRAGMA synchronous = FULL")
+    db.exec("PRAGMA busy_timeout = 5000")
+    migrate(db)
+  } catch (cause) {
+    db.close()
+    // "file is not a database" alone does not say which file.
+    throw new Error(`the store ${file} cannot be opened: ${(cause as Error).message} (is store.path this bridge's store?)`)
+  }
   // The write-ahead log exists from the first transaction until the last connection closes (this one), beside the
   // database's real path (a symlinked store has it beside the target).
   const real = file === ":memory:" ? undefined : fs.realpathSync(file)

@@ -3,6 +3,7 @@
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { createPrivately } from "./privateFile.ts"
 import { DatabaseSync } from "node:sqlite"
 import { StoreInUse } from "../Store.ts"
 import { AppConfig } from "../../config/AppConfig.ts"
@@ -19,7 +20,7 @@ export const lockStore = (file: string) =>
     Effect.try({
       try: () => {
         const lockFile = `${path.resolve(file)}.lock`
-        fs.mkdirSync(path.dirname(lockFile), { recursive: true })
+        createPrivately(lockFile)
         const db = new DatabaseSync(lockFile)
         try {
           db.exec("PRAGMA busy_timeout = 0")
