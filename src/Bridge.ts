@@ -1,7 +1,7 @@
 // The whole bridge as one layer: configuration, store, services, delivery workers, and the HTTP server.
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Cause, Effect, Exit, Layer } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import packageJson from "../package.json" with { type: "json" }
 import { AppConfig } from "./config/AppConfig.ts"
@@ -145,7 +145,12 @@ export const bridge = (config: ChannelConfig, infrastructure = Infrastructure, s
   )
 }
 
-/** The last line of a server: built before everything else, so released after all of it (the drain, the store). */
+/**
+ * The last line of a server that ran: built before everything else, so released after all of it (the drain, the
+ * store). A start that failed has said why in its own line instead.
+ */
 const stoppedLine = Layer.scopedDiscard(
-  Effect.addFinalizer(() => Effect.logInfo(`custom-channel-server ${packageJson.version} stopped`))
+  Effect.addFinalizer((exit) =>
+    Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Effect.void : Effect.logInfo(`custom-channel-server ${packageJson.version} stopped`)
+  )
 )

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { hasSqlite } from "../src/build/runtimeCheck.ts"
 import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
 import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { waitWhile } from "./harness.ts"
@@ -107,6 +108,24 @@ describe.each([
     })
     await exerciseAndStop(server, sims)
   }, 60_000)
+})
+
+describe("the bundle under a Node too old for node:sqlite", () => {
+  it("says so in one line and exits 1, instead of failing on the import with a stack", async () => {
+    // This Node, told it is 20.19: what `node dist/channel-server.mjs` meets on a machine's older Node.
+    const olderNode = `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.19.0"})`
+    const run = startProcess(process.execPath, ["--import", olderNode, bundle, "--help"], { cwd: root, env: { PATH: process.env.PATH } })
+    expect(await run.exited).toBe(1)
+    expect(run.output.stderr).toBe(
+      "custom-channel-server needs Node 22.13 or later (node:sqlite); this is Node 20.19.0: run the single executable dist/channel-server, which brings its own, or this file with Deno 2 or Bun\n"
+    )
+    expect(run.output.stdout).toBe("")
+  }, 60_000)
+
+  it.each([["20.19.0", false], ["22.12.0", false], ["22.13.0", true], ["23.3.0", false], ["23.4.0", true], ["24.0.0", true], ["v25.1.0", true]])(
+    "Node %s has node:sqlite unflagged: %s",
+    (version, has) => expect(hasSqlite(version)).toBe(has)
+  )
 })
 
 // The same through the PostgreSQL store: the driver (pg, pure JavaScript) is bundled and runs under each runtime.

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { inject } from "postject"
+import { runtimeCheckBanner } from "./runtimeCheck.ts"
 
 const root = path.resolve(import.meta.dirname, "..", "..")
 const dist = path.join(root, "dist")
@@ -26,6 +27,19 @@ const withoutUndici: Plugin = {
   }
 }
 
+/**
+ * node:sqlite is required where it is first used rather than imported at the top, so that an older Node reaches the
+ * banner's one-line check instead of failing while it links the bundle.
+ */
+const sqliteOnUse: Plugin = {
+  name: "sqlite-on-use",
+  setup: (build) => {
+    build.onResolve({ filter: /^node:sqlite$/ }, (args) =>
+      args.namespace === "sqlite-on-use" ? { path: "node:sqlite", external: true } : { path: "node:sqlite", namespace: "sqlite-on-use" })
+    build.onLoad({ filter: /.*/, namespace: "sqlite-on-use" }, () => ({ contents: `module.exports = require("node:sqlite")`, loader: "js" }))
+  }
+}
+
 const common: BuildOptions = {
   entryPoints: [entry],
   bundle: true,
@@ -36,7 +50,7 @@ const common: BuildOptions = {
   // Minified code takes less memory once loaded (8 MB in the executable, BENCHMARKS.md). Names are not kept:
   // keeping them gave it back.
   minify: true,
-  plugins: [withoutUndici]
+  plugins: [withoutUndici, sqliteOnUse]
 }
 
 export const buildBundles = async () => {
@@ -46,10 +60,10 @@ export const buildBundles = async () => {
     ...common,
     format: "esm",
     outfile: path.join(dist, "channel-server.mjs"),
-    banner: { js: `import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);` }
+    banner: { js: `${runtimeCheckBanner}\nimport { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);` }
   })
   // CommonJS for the single executable, whose main script Node loads as CommonJS.
-  await build({ ...common, format: "cjs", outfile: path.join(dist, "channel-server.cjs") })
+  await build({ ...common, format: "cjs", outfile: path.join(dist, "channel-server.cjs"), banner: { js: runtimeCheckBanner } })
 }
 
 /**
