@@ -5,7 +5,9 @@ import { ClickSendProvider } from "./providers/clicksend/ClickSendProvider.ts"
 import { startDemo as clicksendDemo } from "./providers/clicksend/demo.ts"
 import { startDemo as telnyxDemo } from "./providers/telnyx/demo.ts"
 import { ClickSendSettings } from "./providers/clicksend/settings.ts"
-import { accountLine, clickSendApi, setUp as clickSendSetUp } from "./providers/clicksend/setup.ts"
+import { accountLine as clickSendAccount, clickSendApi, setUp as clickSendSetUp } from "./providers/clicksend/setup.ts"
+import type { ProviderOperator } from "./providers/ProviderSetup.ts"
+import { accountLine as telnyxAccount, setUp as telnyxSetUp, telnyxApi } from "./providers/telnyx/setup.ts"
 import { TelnyxProvider } from "./providers/telnyx/TelnyxProvider.ts"
 import { TelnyxSettings } from "./providers/telnyx/settings.ts"
 import type { Channel } from "./config/ChannelConfig.ts"
@@ -27,9 +29,18 @@ export const providers = {
     layer: ClickSendProvider,
     demo: clicksendDemo,
     /** `setup` and `check-config --online`: the account, its numbers, the rules that push here. */
-    operator: { setUp: clickSendSetUp, account: (provider: unknown) => accountLine(clickSendApi(provider as ClickSendSettings)) }
+    operator: {
+      setUp: clickSendSetUp,
+      account: (provider: unknown) => clickSendAccount(clickSendApi(provider as ClickSendSettings))
+    } satisfies ProviderOperator
   },
-  telnyx: { settings: TelnyxSettings, layer: TelnyxProvider, demo: telnyxDemo }
+  telnyx: {
+    settings: TelnyxSettings,
+    layer: TelnyxProvider,
+    demo: telnyxDemo,
+    /** The account's balance, the messaging profiles holding the channels' numbers, their webhook URL. */
+    operator: { setUp: telnyxSetUp, account: (provider: unknown) => telnyxAccount(telnyxApi(provider as TelnyxSettings)) } satisfies ProviderOperator
+  }
 } as const
 
 const respondIoPlatform = {

@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
+import { startTelnyxSimulator } from "../src/providers/telnyx/simulator.ts"
 import { runCli } from "./runCli.ts"
 
 const secret = "setup-push-secret-0123456789"
@@ -44,7 +45,7 @@ describe("setup", () => {
       expect(dry.stdout).toContain("ClickSend account acct, Simulated Pty Ltd, balance 12.50 AUD\n")
       expect(dry.stdout).toContain("  +61411111111     main\n")
       expect(dry.stdout).toContain("warning: +61433333333 is on the account but in no channel's numbers\n")
-      expect(dry.stdout).toContain("warning: channel main: +61422222222 is not one of the account's dedicated numbers\n")
+      expect(dry.stdout).toContain("warning: channel main: +61422222222 is not one of the account's numbers\n")
       expect(dry.stdout).toContain(
         'would create: inbound rule "custom-channel-server push +61411111111" -> https://bridge.example.com/clicksend/push_message?secret=<push secret>\n'
       )
@@ -112,5 +113,48 @@ describe("setup", () => {
         "an online check failed (see above)"
       ])
       expect(run.stdout + run.stderr).not.toContain("API-KEY-NEVER-PRINTED")
+    }))
+
+  it.scoped("Telnyx: the profile holding the channel's number points its webhook at the bridge, once; others are left alone", () =>
+    Effect.gen(function*() {
+      const telnyx = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startTelnyxSimulator({
+            apiKey: "TELNYX-KEY-NEVER-PRINTED",
+            profiles: [
+              { name: "bridge", numbers: ["+15550001111", "+15550002222"], webhookUrl: "https://old.example.com/hooks" },
+              { name: "other team", numbers: ["+15550009999"], webhookUrl: "https://other.example.com/hooks" }
+            ]
+          })
+        ),
+        (s) => Effect.promise(s.close)
+      )
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "ccs-setup-"))),
+        (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
+      )
+      const file = path.join(dir, "channel.config.json")
+      fs.writeFileSync(file, JSON.stringify({
+        provider: { plugin: "telnyx", baseUrl: telnyx.baseUrl, apiKey: "TELNYX-KEY-NEVER-PRINTED", publicKey: telnyx.publicKey },
+        channels: [{ name: "us", channelId: "C", apiToken: "setup-token-0123456789", from: "+15550001111", numbers: ["+15550001111"] }]
+      }))
+      const setup = (...more: Array<string>) => runCli(["setup", "--public-url", "https://bridge.example.com/", "--config", file, ...more])
+
+      const dry = yield* setup("--dry-run")
+      expect(dry.stdout.split("\n")).toEqual(expect.arrayContaining([
+        "Telnyx account, balance 42.00 USD",
+        '  +15550001111     us (profile "bridge")',
+        "warning: +15550002222 is on the account (in the profiles that hold the channels' numbers) but in no channel's numbers",
+        'would update: messaging profile "bridge" webhook -> https://bridge.example.com/telnyx/webhook',
+        "1 to change (--dry-run: nothing was changed)"
+      ]))
+      expect(telnyx.profiles().map((p) => p.webhook_url)).toEqual(["https://old.example.com/hooks", "https://other.example.com/hooks"])
+
+      expect((yield* setup()).stdout).toMatch(/updated: messaging profile "bridge" webhook -> https:\/\/bridge\.example\.com\/telnyx\/webhook\n1 changed\n$/)
+      expect(telnyx.profiles().map((p) => p.webhook_url)).toEqual(["https://bridge.example.com/telnyx/webhook", "https://other.example.com/hooks"])
+      const again = yield* setup()
+      expect(again.stdout).toMatch(/nothing to change: the account is set up\n$/)
+      expect(telnyx.requests.filter((r) => r.method === "PATCH")).toHaveLength(1)
+      for (const run of [dry, again]) expect(run.stdout + run.stderr).not.toContain("TELNYX-KEY-NEVER-PRINTED")
     }))
 })

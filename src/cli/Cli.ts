@@ -146,9 +146,6 @@ const setup = Command.make("setup", {
     }
     const { operatorOf } = yield* Effect.promise(() => import("./online.ts"))
     const operator = operatorOf(config)
-    if (operator === undefined) {
-      return yield* new UsageError({ message: `setup does not know the ${config.provider.plugin} provider yet: see the README for its portal's settings` })
-    }
     if (!own.publicUrl.startsWith("https://")) yield* Console.error("warning: --public-url is not https: the push secret would travel unencrypted")
     yield* operator.setUp(config, own.publicUrl, own.dryRun, (line) => Console.log(line)).pipe(
       Effect.catchTag("SetupError", (e) => new Unavailable({ message: e.message }))

@@ -3,13 +3,11 @@
 import { Effect } from "effect"
 import * as tls from "node:tls"
 import type { ChannelConfig } from "../config/ChannelConfig.ts"
+import type { ProviderOperator } from "../providers/ProviderSetup.ts"
 import { providers, webhookUrlOf } from "../registry.ts"
 
-/** The provider plugin's own operator commands, when it has them. */
-export const operatorOf = (config: ChannelConfig) => {
-  const plugin = providers[config.provider.plugin]
-  return "operator" in plugin ? plugin.operator : undefined
-}
+/** The provider plugin's own operator commands. */
+export const operatorOf = (config: ChannelConfig): ProviderOperator => providers[config.provider.plugin].operator
 
 /** Whether `url`'s host answers a TLS handshake (a certificate the runtime trusts), or why not. */
 const reachable = (url: string, timeoutMs: number) =>
@@ -31,16 +29,11 @@ export const onlineChecks = (config: ChannelConfig) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
     let ok = true
-    const operator = operatorOf(config)
-    if (operator === undefined) {
-      lines.push(`provider: ${config.provider.plugin} has no online check in this build`)
-    } else {
-      const account = yield* Effect.either(operator.account(config.provider))
-      if (account._tag === "Right") lines.push(`ok: ${account.right}`)
-      else {
-        ok = false
-        lines.push(`failed: ${account.left.message}`)
-      }
+    const account = yield* Effect.either(operatorOf(config).account(config.provider))
+    if (account._tag === "Right") lines.push(`ok: ${account.right}`)
+    else {
+      ok = false
+      lines.push(`failed: ${account.left.message}`)
     }
     for (const url of new Set(config.channels.map((c) => webhookUrlOf(config, c)))) {
       const problem = yield* reachable(url, 5_000)

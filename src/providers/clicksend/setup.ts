@@ -2,10 +2,9 @@
 // numbers matched to the channels, and the rules that push to the bridge created or brought up to date, through
 // ClickSend's own API (GET /account, GET /numbers, /automations/sms/inbound and /automations/sms/receipts; see
 // clicksend-api.md). Deciding what to change is pure (`planRules`); the calls are plain fetches, a handful per run.
-import { Data, Effect, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
+import { accountCall, jsonOf, matchNumbers, type ProviderOperator, sameNumber, SetupError, summary } from "../ProviderSetup.ts"
 import type { ClickSendSettings } from "./settings.ts"
-
-export class SetupError extends Data.TaggedError("SetupError")<{ readonly message: string }> {}
 
 export interface Rule {
   readonly id?: string | undefined
@@ -62,63 +61,22 @@ export const describeRule = (rule: Rule) => {
   return `${rule.kind === "inbound" ? "inbound rule" : "delivery-report rule"} "${rule.name}"${address ? ` -> ${address}` : ""}`
 }
 
-const digits = (phone: string) => phone.replace(/[^0-9]/g, "")
-
-/** The account's numbers against the channels': which channel each belongs to, and what is missing either side. */
-/** What setting up needs of a channel (typed here, not from the configuration, which is built from the registry). */
-export interface ChannelNumbers {
-  readonly name: string
-  readonly numbers: ReadonlyArray<string>
-}
-
-export const matchNumbers = (accountNumbers: ReadonlyArray<string>, channels: ReadonlyArray<ChannelNumbers>) => {
-  const owner = (n: string) => channels.find((c) => c.numbers.some((m) => digits(m) === digits(n)))?.name
-  return {
-    lines: accountNumbers.map((n) => `${n.padEnd(16)} ${owner(n) ?? "(no channel: its messages are not the bridge's)"}`),
-    warnings: [
-      ...accountNumbers.filter((n) => owner(n) === undefined).map((n) => `${n} is on the account but in no channel's numbers`),
-      ...channels.flatMap((c) =>
-        c.numbers.filter((m) => !accountNumbers.some((n) => digits(n) === digits(m))).map((m) =>
-          `channel ${c.name}: ${m} is not one of the account's dedicated numbers`
-        )
-      )
-    ]
-  }
-}
-
 /** ClickSend's API, with the configured credentials: the `data` of its envelope, or a SetupError saying what to check. */
 export const clickSendApi = (provider: ClickSendSettings) => {
   const authorization = `Basic ${Buffer.from(`${Redacted.value(provider.username)}:${Redacted.value(provider.apiKey)}`).toString("base64")}`
+  const call = accountCall("ClickSend", provider.baseUrl, provider.timeoutMs, { authorization })
   return (method: "GET" | "POST" | "PUT", path: string, body?: unknown) =>
-    Effect.tryPromise({
-      try: async () => {
-        const response = await fetch(`${provider.baseUrl}${path}`, {
-          method,
-          headers: { authorization, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(provider.timeoutMs)
-        })
-        return { status: response.status, text: await response.text() }
-      },
-      catch: (e) => new SetupError({ message: `ClickSend could not be reached at ${new URL(provider.baseUrl).origin}: ${(e as Error).message}` })
-    }).pipe(
-      Effect.flatMap(({ status, text }) => {
-        if (status === 401 || status === 403) {
-          return Effect.fail(new SetupError({ message: `ClickSend refused the credentials (HTTP ${status}): check provider.username and provider.apiKey` }))
-        }
-        let json: { data?: unknown; response_code?: string; response_msg?: string } | undefined
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        if (status >= 300 || json === undefined) {
-          const said = json?.response_code ? ` ${json.response_code}${json.response_msg ? ` (${json.response_msg})` : ""}` : ""
-          return Effect.fail(new SetupError({ message: `ClickSend answered ${method} ${path.replace(/\?.*$/, "")} with HTTP ${status}${said}` }))
-        }
-        return Effect.succeed(json.data as any)
-      })
-    )
+    Effect.flatMap(call(method, path, body), ({ status, text }) => {
+      if (status === 401 || status === 403) {
+        return Effect.fail(new SetupError({ message: `ClickSend refused the credentials (HTTP ${status}): check provider.username and provider.apiKey` }))
+      }
+      const json: { data?: unknown; response_code?: string; response_msg?: string } | undefined = jsonOf(text)
+      if (status >= 300 || json === undefined) {
+        const said = json?.response_code ? ` ${json.response_code}${json.response_msg ? ` (${json.response_msg})` : ""}` : ""
+        return Effect.fail(new SetupError({ message: `ClickSend answered ${method} ${path.replace(/\?.*$/, "")} with HTTP ${status}${said}` }))
+      }
+      return Effect.succeed(json.data as any)
+    })
 }
 
 type Api = ReturnType<typeof clickSendApi>
@@ -155,12 +113,7 @@ const existingRules = (api: Api) =>
  * The whole set-up: the account, its numbers against the channels, and the rules made right (or, with `dryRun`, what
  * would be done). Each line is said through `say`; what it changed is counted.
  */
-export const setUp = (
-  config: { readonly provider: unknown; readonly channels: ReadonlyArray<ChannelNumbers> },
-  publicUrl: string,
-  dryRun: boolean,
-  say: (line: string) => Effect.Effect<void>
-) =>
+export const setUp: ProviderOperator["setUp"] = (config, publicUrl, dryRun, say) =>
   Effect.gen(function*() {
     const provider = config.provider as ClickSendSettings
     const api = clickSendApi(provider)
@@ -171,7 +124,7 @@ export const setUp = (
     for (const line of numbers.lines) yield* say(`  ${line}`)
     for (const warning of numbers.warnings) yield* say(`warning: ${warning}`)
     // Rules for the channels' numbers the account has (ClickSend has no rule for a number that is not its).
-    const ruled = config.channels.flatMap((c) => c.numbers).filter((m) => accountNumbers.some((n) => digits(n) === digits(m)))
+    const ruled = config.channels.flatMap((c) => c.numbers).filter((m) => accountNumbers.some((n) => sameNumber(n, m)))
     const wanted = wantedRules(publicUrl, Redacted.value(provider.pushSecret), ruled, provider.reconcile.enabled)
     const steps = planRules(wanted, yield* existingRules(api))
     const path = (kind: Rule["kind"]) => `/automations/sms/${kind}`
@@ -191,12 +144,6 @@ export const setUp = (
       }
     }
     const changes = steps.filter((s) => s._tag !== "Keep").length
-    yield* say(
-      changes === 0
-        ? "nothing to change: the account is set up"
-        : dryRun
-        ? `${changes} to change (--dry-run: nothing was changed)`
-        : `${changes} changed`
-    )
+    yield* say(summary(changes, dryRun))
     return changes
   })

@@ -12,6 +12,8 @@ export interface TelnyxSimulatorOptions extends FakeOptions {
   /** Each accepted message gets message.sent and message.finalized (delivered) posted to the webhook URL. */
   readonly receipts?: boolean
   readonly receiptDelayMs?: number
+  /** The account's messaging profiles and the numbers each holds (GET /v2/messaging_profiles, .../phone_numbers). */
+  readonly profiles?: ReadonlyArray<{ readonly name: string; readonly numbers: ReadonlyArray<string>; readonly webhookUrl?: string }>
 }
 
 export interface TelnyxSimulator extends HttpFake {
@@ -22,6 +24,8 @@ export interface TelnyxSimulator extends HttpFake {
   /** The messages it accepted, in order, with the id it gave each. */
   readonly sent: () => Array<{ readonly id: string; readonly from?: string; readonly to: string; readonly text?: string; readonly media_urls?: ReadonlyArray<string> }>
   readonly setWebhookUrl: (url: string) => void
+  /** Each messaging profile's name and webhook URL, as set up. */
+  readonly profiles: () => Array<{ readonly name: string; readonly webhook_url: string | null }>
   /** Posts a webhook of `eventType` about `payload`, signed (or with `signature` instead); the bridge's answer. */
   readonly webhook: (
     eventType: string,
@@ -73,10 +77,48 @@ export const startTelnyxSimulator = async (options: TelnyxSimulatorOptions): Pro
     completed_at: status === "delivered" ? new Date().toISOString() : null
   })
 
+  /** The account's side: GET /v2/balance, the messaging profiles (listed, PATCHed), the numbers of each. */
+  const profiles = (options.profiles ?? []).map((p, i) => ({
+    record_type: "messaging_profile",
+    id: `profile-${i + 1}`,
+    name: p.name,
+    enabled: true,
+    webhook_url: p.webhookUrl ?? null,
+    webhook_failover_url: null as string | null,
+    numbers: p.numbers
+  }))
+  const page = (data: ReadonlyArray<unknown>): Reply => ({
+    status: 200,
+    body: { data, meta: { total_pages: 1, total_results: data.length, page_number: 1, page_size: 250 } }
+  })
+  const accountCall = (request: { method: string; path: string; body: string }): Reply | undefined => {
+    if (request.method === "GET" && request.path === "/v2/balance") {
+      return { status: 200, body: { data: { record_type: "balance", balance: "42.00", currency: "USD", available_credit: "42.00" } } }
+    }
+    if (request.method === "GET" && request.path === "/v2/messaging_profiles") return page(profiles.map(({ numbers: _, ...p }) => p))
+    const numbers = /^\/v2\/messaging_profiles\/([^/]+)\/phone_numbers$/.exec(request.path)
+    if (request.method === "GET" && numbers) {
+      const profile = profiles.find((p) => p.id === numbers[1])
+      return profile ? page(profile.numbers.map((n) => ({ record_type: "messaging_phone_number", phone_number: n, messaging_profile_id: profile.id }))) : errors(404, "10005", "Resource not found")
+    }
+    const one = /^\/v2\/messaging_profiles\/([^/]+)$/.exec(request.path)
+    if (request.method === "PATCH" && one) {
+      const profile = profiles.find((p) => p.id === one[1])
+      if (!profile) return errors(404, "10005", "Resource not found")
+      const body = JSON.parse(request.body || "{}")
+      if (typeof body.webhook_url === "string") profile.webhook_url = body.webhook_url
+      const { numbers: _, ...shown } = profile
+      return { status: 200, body: { data: shown } }
+    }
+    return undefined
+  }
+
   const fake = await startHttpFake((request) => {
     if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
       return errors(401, "10009", "Authentication failed", "The API key is not valid.")
     }
+    const account = accountCall(request)
+    if (account !== undefined) return account
     if (request.method !== "POST" || request.path !== "/v2/messages") return errors(404, "10005", "Resource not found")
     let m: any
     try {
@@ -124,6 +166,7 @@ export const startTelnyxSimulator = async (options: TelnyxSimulatorOptions): Pro
     publicKey,
     sent: () => accepted,
     setWebhookUrl: (url) => void (webhookUrl = url),
+    profiles: () => profiles.map((p) => ({ name: p.name, webhook_url: p.webhook_url })),
     webhook,
     inbound: (from, to, text, media = []) => ({
       id: randomUUID(),
