@@ -4,7 +4,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Option } from "effect"
 import { cli, Unavailable, UsageError } from "./cli/Cli.ts"
-import { ConfigError } from "./config/loadConfig.ts"
+import { ConfigError } from "./config/ConfigError.ts"
 import { StoreInUse } from "./stores/Store.ts"
 
 /** EX_USAGE from sysexits.h. */

@@ -91,8 +91,8 @@ export const stores = {
     lock: StoreLockLive,
     describe: (s: StoreSettings) => `sqlite ${(s as sqlite.SqliteSettings).path}`,
     /** A relative path is the configuration file's folder's (and an older install's store is found where it is). */
-    locate: (s: StoreSettings, configDir: string, workingDir: string, exists: (file: string) => boolean) =>
-      sqlite.locate(s as sqlite.SqliteSettings, configDir, workingDir, exists)
+    locate: (s: StoreSettings, configDir: string, workingDir: string, fs: sqlite.FileSystem, existing: boolean) =>
+      sqlite.locate(s as sqlite.SqliteSettings, configDir, workingDir, fs, existing)
   },
   /** Several replicas on one database: each channel's delivery is owned by one of them at a time (a lease). */
   postgres: {

@@ -21,11 +21,11 @@ const account = Effect.gen(function*() {
     (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
   )
   const file = path.join(dir, "channel.config.json")
-  const write = (pushSecret: string, apiKey = "API-KEY-NEVER-PRINTED") =>
+  const write = (pushSecret: string, apiKey = "API-KEY-NEVER-PRINTED", numbers = ["+61411111111", "+61422222222"]) =>
     fs.writeFileSync(file, JSON.stringify({
       platform: { webhookUrl: "http://127.0.0.1:9/custom/channel/webhook/" },
       provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "acct", apiKey, pushSecret },
-      channels: [{ name: "main", channelId: "C", apiToken: "setup-token-0123456789", numbers: ["+61411111111", "+61422222222"] }]
+      channels: [{ name: "main", channelId: "C", apiToken: "setup-token-0123456789", numbers }]
     }))
   write(secret)
   return { clicksend, file, write }
@@ -42,7 +42,7 @@ describe("setup", () => {
 
       const dry = yield* setup("--dry-run")
       expect(dry.code).toBe(0)
-      expect(dry.stdout).toContain("ClickSend account acct, Simulated Pty Ltd, balance 12.50 AUD\n")
+      expect(dry.stdout).toContain("ClickSend account \"Simulated Pty Ltd\" (user 1), balance 12.50 AUD\n")
       expect(dry.stdout).toContain("  +61411111111     main\n")
       expect(dry.stdout).toContain("warning: +61433333333 is on the account but in no channel's numbers\n")
       expect(dry.stdout).toContain("warning: channel main: +61422222222 is not one of the account's numbers\n")
@@ -92,6 +92,18 @@ describe("setup", () => {
       }
     }))
 
+  it.scoped("one channel with no numbers of its own takes every number of the account, as routing does", () =>
+    Effect.gen(function*() {
+      const { file, write } = yield* account
+      write(secret, "API-KEY-NEVER-PRINTED", [])
+      const dry = yield* runCli(["setup", "--public-url", "https://bridge.example.com", "--dry-run", "--config", file])
+      expect(dry.stdout).toContain("  +61433333333     main (the only channel)\n")
+      expect(dry.stdout).not.toContain("warning:")
+      for (const number of ["+61411111111", "+61433333333"]) expect(dry.stdout).toContain(`would create: inbound rule "custom-channel-server push ${number}"`)
+      // The user name is one of the configuration's secrets: the account is named by its name and user id.
+      expect(dry.stdout).not.toContain("acct")
+    }))
+
   it.scoped("wrong credentials: one line saying which settings to check, exit 69, nothing changed", () =>
     Effect.gen(function*() {
       const { clicksend, file, write } = yield* account
@@ -108,8 +120,8 @@ describe("setup", () => {
       expect(run.code).toBe(69)
       const lines = run.stderr.trim().split("\n")
       expect(lines.slice(-3)).toEqual([
-        "ok: ClickSend account acct, Simulated Pty Ltd, balance 12.50 AUD",
-        "failed: webhook 127.0.0.1: not https, so respond.io's events would travel unencrypted",
+        "ok: ClickSend account \"Simulated Pty Ltd\" (user 1), balance 12.50 AUD",
+        "failed: webhook 127.0.0.1: not https, so the platform's events would travel unencrypted",
         "an online check failed (see above)"
       ])
       expect(run.stdout + run.stderr).not.toContain("API-KEY-NEVER-PRINTED")

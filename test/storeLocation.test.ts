@@ -68,6 +68,40 @@ describe("store.path", () => {
       expect(check.stderr).toContain(`Set store.path to "${path.join(work, "data", "channel.db")}"`)
     }))
 
+  it.scoped("a command that only reads the store, run where no store is, says where it looked and makes none", () =>
+    Effect.gen(function*() {
+      const { etc, file, old, work } = yield* install
+      yield* storeWithLetter(old, "the store of the older install")
+      const elsewhere = yield* folder("home")
+      for (const args of [["dead-letters", "list"], ["opt-outs", "add", "main", "+61400000000"]]) {
+        const run = yield* runCli([...args, "--config", file], { cwd: elsewhere })
+        expect(run.code).toBe(78)
+        expect(run.stderr).toBe(
+          `${file}: store.path: no store at ${path.join(etc, "data", "channel.db")} (beside the configuration) nor at ` +
+            `${path.join(elsewhere, "data", "channel.db")} (in the working folder, where versions before 0.2 read it): ` +
+            "is this the configuration of the server whose store it is? (a server makes its store when it first starts)\n"
+        )
+      }
+      expect(fs.existsSync(path.join(etc, "data"))).toBe(false)
+      expect(fs.readdirSync(elsewhere)).toEqual([])
+      // From the old working folder it is found, and the warning says how to make it explicit.
+      const there = yield* runCli(["dead-letters", "list", "--config", file], { cwd: work })
+      expect(there.stdout).toContain("the store of the older install")
+      expect(there.stderr).toMatch(/^warning: store\.path: \.\/data\/channel\.db is read from the configuration file's folder/)
+    }))
+
+  it.scoped("one store reached two ways (the configuration's folder through a symlink) is one store", () =>
+    Effect.gen(function*() {
+      const { etc, file } = yield* install
+      const links = yield* folder("links")
+      const link = path.join(links, "etc")
+      fs.symlinkSync(etc, link)
+      yield* storeWithLetter(path.join(etc, "data", "channel.db"), "the one store")
+      const run = yield* runCli(["dead-letters", "list", "--config", path.join(link, path.basename(file))], { cwd: etc })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain("the one store")
+    }))
+
   it.scoped("a store in both places stops the command with one line naming both; neither is touched", () =>
     Effect.gen(function*() {
       const { etc, file, work } = yield* install
@@ -96,6 +130,26 @@ describe("the store's files", () => {
       yield* store.keepUnroutable("unroutable-inbound", "u:again", { to: "+61499999999" }, "again", "clicksend")
       expect(mode(`${file}-wal`)).toBe("600")
       yield* Effect.sync(close)
+      // A store an older version left readable to others is made the owner's alone when opened.
+      fs.chmodSync(file, 0o644)
+      const again = openSqliteStore(file)
+      expect(mode(file)).toBe("600")
+      yield* Effect.sync(again.close)
+    }))
+
+  it.scoped("a store.path where no store can be made is a configuration mistake (exit 78, which a service does not restart)", () =>
+    Effect.gen(function*() {
+      const dir = yield* folder("nowhere")
+      const file = path.join(dir, "channel.config.json")
+      // Under a file, where no folder can be made (as /etc is read-only to a hardened service).
+      const store = path.join(file, "data", "channel.db")
+      fs.writeFileSync(file, JSON.stringify({ ...config, server: { port: 0 }, store: { path: store } }))
+      const serve = yield* runCli(["serve", "--config", file], { cwd: dir })
+      expect(serve.code).toBe(78)
+      expect(serve.stderr).toBe(
+        `store.path: the store ${store} cannot be made there (ENOTDIR): give store.path a file in a folder this server may write ` +
+          "(as a service: /var/lib/channel-server/channel.db)\n"
+      )
     }))
 
   it.scoped("a store.path that is not a database stops the server with one line naming the file", () =>

@@ -1,14 +1,15 @@
 // The command line, built with @effect/cli: serve (the default), check-config [--online], setup, demo,
 // dead-letters list|show|replay|resolve, opt-outs list|add|remove, store copy-from-sqlite.
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Data, Effect, Either, Layer, Option } from "effect"
+import { Console, Data, Effect, Layer, Option } from "effect"
 import * as fs from "node:fs"
 import packageJson from "../../package.json" with { type: "json" }
 import { AppConfig } from "../config/AppConfig.ts"
 import { stores, webhookUrlOf } from "../registry.ts"
 import type { ChannelConfig } from "../config/ChannelConfig.ts"
 import { parseEnvFile } from "../config/envFile.ts"
-import { ConfigError, loadConfig, loadStoreOnlyConfig } from "../config/loadConfig.ts"
+import { ConfigError } from "../config/ConfigError.ts"
+import { loadConfig, loadStoreOnlyConfig, warningsOfLoad } from "../config/loadConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
 import { loggerFor } from "../logging.ts"
 
@@ -48,9 +49,7 @@ const settingsFrom = (own: Common, root: Common) =>
       try: () => fs.readFileSync(variables.value, "utf8"),
       catch: (e) => new ConfigError({ message: `${variables.value}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` })
     })
-    const parsed = parseEnvFile(text)
-    if (Either.isLeft(parsed)) return yield* new ConfigError({ message: `${variables.value}: ${parsed.left}` })
-    return { file, env: { ...process.env, ...parsed.right } }
+    return { file, env: { ...process.env, ...parseEnvFile(text) } }
   })
 const settingsOf = (own: Common) => Effect.flatMap(rootCommand, (root) => settingsFrom(own, root))
 
@@ -82,6 +81,7 @@ const withStore = <A, E>(own: Common, use: Effect.Effect<A, E, any>) =>
   Effect.gen(function*() {
     const { env, file } = yield* settingsOf(own)
     const config = yield* loadStoreOnlyConfig(file, env)
+    for (const warning of warningsOfLoad(config)) yield* Console.error(`warning: ${warning}`)
     const asAppConfig = Layer.succeed(AppConfig, config as unknown as ChannelConfig)
     return yield* (use.pipe(Effect.provide(stores[config.store.plugin].layer), Effect.provide(asAppConfig), Effect.provide(loggerFor(config.log))) as Effect.Effect<A, E>)
   })

@@ -13,7 +13,7 @@ export const operatorOf = (config: ChannelConfig): ProviderOperator => providers
 const reachable = (url: string, timeoutMs: number) =>
   Effect.async<string | undefined>((resume) => {
     const { hostname, port, protocol } = new URL(url)
-    if (protocol !== "https:") return resume(Effect.succeed(`${hostname}: not https, so respond.io's events would travel unencrypted`))
+    if (protocol !== "https:") return resume(Effect.succeed(`${hostname}: not https, so the platform's events would travel unencrypted`))
     const socket = tls.connect({ host: hostname, port: Number(port || 443), servername: hostname, timeout: timeoutMs })
     const done = (problem: string | undefined) => {
       socket.destroy()

@@ -1,19 +1,23 @@
 // Reads channel.config.json: parse, expand ${VARS}, decode; every failure is one line with file and path.
-import { Data, Effect, Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
+import { ConfigError } from "./ConfigError.ts"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { stores } from "../registry.ts"
 import { ChannelConfig, StoreOnlyConfig } from "./ChannelConfig.ts"
-import { expandEnv } from "./expandEnv.ts"
+import { expandEnv, type UnsetVariable } from "./expandEnv.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
 
-export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {
-  /** EX_CONFIG from sysexits.h: the conventional exit code for a configuration error. */
-  static readonly exitCode = 78
-}
 
 const decode = Schema.decodeUnknownEither(ChannelConfig, { onExcessProperty: "error", errors: "first" })
+
+/** Every variable the environment lacks, in one line, so that one run says all of them. */
+const unsetError = (file: string, unset: ReadonlyArray<UnsetVariable>) => {
+  const [first, ...more] = unset
+  const also = more.length === 0 ? "" : `; so are ${more.map((u) => `${u.name} (${formatPath(u.path)})`).join(", ")}`
+  return new ConfigError({ message: `${file}: ${formatPath(first!.path)}: environment variable ${first!.name} is not set${also}` })
+}
 
 /** Pure: text of the file and the environment to the configuration, or the one line that says what is wrong. */
 export const parseConfig = (
@@ -35,12 +39,7 @@ export const parseConfig = (
   const deep = tooDeep(json)
   if (deep) return fail(formatPath(deep), `nested more than ${maxDepth} levels deep`)
   const expanded = expandEnv(json, env)
-  if (Either.isLeft(expanded)) {
-    // All of them at once, so that one run says everything the environment lacks.
-    const [first, ...more] = expanded.left
-    const also = more.length === 0 ? "" : `; so are ${more.map((u) => `${u.name} (${formatPath(u.path)})`).join(", ")}`
-    return fail(formatPath(first!.path), `environment variable ${first!.name} is not set${also}`)
-  }
+  if (Either.isLeft(expanded)) return Either.left(unsetError(file, expanded.left))
   const decoded = decode(expanded.right)
   if (Either.isRight(decoded)) return Either.right(decoded.right)
   const { path, rule } = formatIssue(decoded.left)
@@ -52,11 +51,24 @@ const loadWarnings = new WeakMap<object, ReadonlyArray<string>>()
 export const warningsOfLoad = (config: object): ReadonlyArray<string> => loadWarnings.get(config) ?? []
 
 /** The store where its settings put it, a relative path read from the configuration file's folder. */
-const locateStore = <C extends Pick<ChannelConfig, "store">>(file: string, config: C): Either.Either<C, ConfigError> => {
+/** The file system as `locate` sees it: two paths are one file when they are the same inode (symlinks, `..`). */
+const fileSystem = {
+  exists: (f: string) => fs.existsSync(f),
+  same: (a: string, b: string) => {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)]
+    return x.dev === y.dev && x.ino === y.ino
+  }
+}
+
+/**
+ * The store where its settings put it, a relative path read from the configuration file's folder; with `existing`
+ * (a command that only reads the store), one that is there, or the line that says where none was found.
+ */
+const locateStore = <C extends Pick<ChannelConfig, "store">>(file: string, config: C, existing = false): Either.Either<C, ConfigError> => {
   const store = stores[config.store.plugin]
   if (!("locate" in store)) return Either.right(config)
-  const located = store.locate(config.store, path.dirname(path.resolve(file)), process.cwd(), (f) => fs.existsSync(f))
-  if (located._tag === "Ambiguous") return Either.left(new ConfigError({ message: `${file}: store.path: ${located.problem}` }))
+  const located = store.locate(config.store, path.dirname(path.resolve(file)), process.cwd(), fileSystem, existing)
+  if (located._tag === "Problem") return Either.left(new ConfigError({ message: `${file}: store.path: ${located.problem}` }))
   const result = { ...config, store: located.settings }
   if (located.warning !== undefined) loadWarnings.set(result, [located.warning])
   return Either.right(result)
@@ -90,9 +102,10 @@ export const loadStoreOnlyConfig = (file: string, env: Readonly<Record<string, s
     } catch {
       return fail("(top level)", "not valid JSON")
     }
+    if (json === null || typeof json !== "object" || Array.isArray(json)) return fail("(top level)", "must be an object")
     const part = { log: json.log, delivery: json.delivery, store: json.store }
     const expanded = expandEnv(part, env)
-    if (Either.isLeft(expanded)) return fail(formatPath(expanded.left[0]!.path), `environment variable ${expanded.left[0]!.name} is not set`)
+    if (Either.isLeft(expanded)) return Either.left(unsetError(file, expanded.left))
     const channels = (Array.isArray(json.channels) ? json.channels : []).flatMap((c: unknown) => {
       const named = expandEnv({ name: (c as Record<string, unknown>)?.name, channelId: (c as Record<string, unknown>)?.channelId }, env)
       return Either.isRight(named) ? [named.right] : []
@@ -102,5 +115,5 @@ export const loadStoreOnlyConfig = (file: string, env: Readonly<Record<string, s
       const { path, rule } = formatIssue(decoded.left)
       return fail(path, rule)
     }
-    return locateStore(file, decoded.right)
+    return locateStore(file, decoded.right, true)
   })

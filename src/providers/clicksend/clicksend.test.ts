@@ -9,6 +9,7 @@ import { encodingOf } from "../../translate/smsParts.ts"
 import { deliveryReceipt, inboundPush } from "./ClickSendProvider.ts"
 import { receiptStatus, toInbound } from "./incoming.ts"
 import { mmsSubject, planSend } from "./outgoing.ts"
+import { planRules, wantedRules } from "./setup.ts"
 import { decodeRoute, encodeRoute } from "./routing.ts"
 import { type InboundPush, normalisePhone } from "./wire.ts"
 
@@ -211,5 +212,27 @@ describe("ClickSend pushes", () => {
     expect(Either.getOrThrow(receipt({ message_id: "A", status_code: "301", error_text: "Bad" })).status_code).toBe(301)
     const missing = receipt({ message_id: "A" })
     expect(Either.isLeft(missing) && missing.left.message).toBe("status_code: is required")
+  })
+})
+
+describe("setup's plan", () => {
+  const wanted = wantedRules("https://bridge.example.com", "a-push-secret-0123456789", ["+61411111111"], false)
+  it("keeps rules ClickSend lists in its own shapes: a number without +, enabled true, a field it does not list", () => {
+    const listed = wanted.map((rule, i) => ({
+      id: String(i + 1),
+      kind: rule.kind,
+      name: rule.name,
+      fields: Object.fromEntries(
+        Object.entries(rule.fields)
+          .filter(([k]) => k !== "webhook_type")
+          .map(([k, v]) => [k, k === "dedicated_number" ? String(v).slice(1) : k === "enabled" ? true as unknown as number : v])
+      )
+    }))
+    expect(planRules(wanted, listed).map((s) => s._tag)).toEqual(["Keep", "Keep"])
+  })
+
+  it("updates a rule whose address or action changed, creates one it does not find, by name", () => {
+    const listed = [{ id: "7", kind: "inbound" as const, name: wanted[0]!.name, fields: { ...wanted[0]!.fields, action_address: "https://old.example.com/x" } }]
+    expect(planRules(wanted, listed).map((s) => [s._tag, s._tag === "Update" ? s.id : undefined])).toEqual([["Update", "7"], ["Create", undefined]])
   })
 })

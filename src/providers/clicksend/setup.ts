@@ -46,12 +46,20 @@ export const wantedRules = (publicUrl: string, pushSecret: string, numbers: Read
   ]
 }
 
+/** Whether a listed value is the wanted one: numbers by their digits, 1/"1"/true alike; a field not listed is not judged. */
+const agrees = (key: string, listed: unknown, wanted: string | number) => {
+  if (listed === undefined || listed === null) return true
+  if (key === "dedicated_number") return sameNumber(String(listed), String(wanted))
+  if (key === "enabled") return (listed === true || String(listed) === "1") === (String(wanted) === "1")
+  return String(listed) === String(wanted)
+}
+
 /** What to do so that the account has the wanted rules: each created, updated (same name, other fields) or kept. */
 export const planRules = (wanted: ReadonlyArray<Rule>, existing: ReadonlyArray<Rule>): ReadonlyArray<Step> =>
   wanted.map((rule) => {
     const found = existing.find((e) => e.kind === rule.kind && e.name === rule.name)
     if (found === undefined) return { _tag: "Create", rule }
-    const same = Object.entries(rule.fields).every(([k, v]) => String(found.fields[k] ?? "") === String(v))
+    const same = Object.entries(rule.fields).every(([k, v]) => agrees(k, found.fields[k], v))
     return same ? { _tag: "Keep", rule } : { _tag: "Update", rule, id: found.id ?? "" }
   })
 
@@ -93,12 +101,13 @@ const allPages = (api: Api, path: string) =>
     return items
   })
 
-/** The account, as said to the operator: its user name and balance. */
+/** The account, as said to the operator: its name, user id and balance (not the user name, which the configuration keeps secret). */
 export const accountLine = (api: Api) =>
   Effect.map(api("GET", "/account"), (data) => {
-    const name = [data?.username, data?.account_name].filter((v) => typeof v === "string" && v !== "").join(", ")
+    const name = typeof data?.account_name === "string" && data.account_name !== "" ? `"${data.account_name}"` : "(no name)"
+    const user = data?.user_id !== undefined ? ` (user ${data.user_id})` : ""
     const balance = data?.balance !== undefined ? `, balance ${data.balance}${data?._currency?.currency_name_short ? ` ${data._currency.currency_name_short}` : ""}` : ""
-    return `ClickSend account ${name || "(no name)"}${balance}`
+    return `ClickSend account ${name}${user}${balance}`
   })
 
 const existingRules = (api: Api) =>
@@ -119,12 +128,16 @@ export const setUp: ProviderOperator["setUp"] = (config, publicUrl, dryRun, say)
     const api = clickSendApi(provider)
     yield* say(yield* accountLine(api))
     const accountNumbers = (yield* allPages(api, "/numbers")).map((n) => String(n.dedicated_number ?? "")).filter((n) => n !== "")
-    const numbers = matchNumbers(accountNumbers, config.channels)
+    // One channel with no numbers of its own takes whatever comes (routing's "the only channel"): every number is its.
+    const only = config.channels.length === 1 && config.channels[0]!.numbers.length === 0 ? config.channels[0]! : undefined
+    const channels = only ? [{ name: `${only.name} (the only channel)`, numbers: accountNumbers }] : config.channels
+    const numbers = matchNumbers(accountNumbers, channels)
     yield* say(accountNumbers.length === 0 ? "the account has no dedicated numbers" : "numbers:")
     for (const line of numbers.lines) yield* say(`  ${line}`)
     for (const warning of numbers.warnings) yield* say(`warning: ${warning}`)
-    // Rules for the channels' numbers the account has (ClickSend has no rule for a number that is not its).
-    const ruled = config.channels.flatMap((c) => c.numbers).filter((m) => accountNumbers.some((n) => sameNumber(n, m)))
+    // Rules for the channels' numbers the account has, written as the account writes them (ClickSend has no rule for
+    // a number that is not its).
+    const ruled = accountNumbers.filter((n) => channels.some((c) => c.numbers.some((m) => sameNumber(n, m))))
     const wanted = wantedRules(publicUrl, Redacted.value(provider.pushSecret), ruled, provider.reconcile.enabled)
     const steps = planRules(wanted, yield* existingRules(api))
     const path = (kind: Rule["kind"]) => `/automations/sms/${kind}`

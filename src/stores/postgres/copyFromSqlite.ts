@@ -7,6 +7,7 @@ import { Effect, type Scope } from "effect"
 import { DatabaseSync } from "node:sqlite"
 import type { SqlError } from "@effect/sql/SqlError"
 import { AppConfig } from "../../config/AppConfig.ts"
+import type { ConfigError } from "../../config/ConfigError.ts"
 import { openSqliteStore } from "../sqlite/SqliteStore.ts"
 import { lockStore } from "../sqlite/storeLock.ts"
 import type { StoreInUse, StoreUnavailable } from "../Store.ts"
@@ -40,7 +41,7 @@ const copyTimeoutMs = 60 * 60_000
 
 export const copyFromSqlite = (
   file: string
-): Effect.Effect<Copied, StoreUnavailable | StoreInUse, AppConfig | Scope.Scope | Reactivity.Reactivity> =>
+): Effect.Effect<Copied, StoreUnavailable | StoreInUse | ConfigError, AppConfig | Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const settings = config.store as PostgresSettings

@@ -3,6 +3,7 @@
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { ConfigError } from "../../config/ConfigError.ts"
 import { createPrivately } from "./privateFile.ts"
 import { DatabaseSync } from "node:sqlite"
 import { StoreInUse } from "../Store.ts"
@@ -42,13 +43,25 @@ export const lockStore = (file: string) =>
         fs.writeFileSync(`${lockFile}.pid`, `${process.pid}\n`, { mode: 0o600 })
         return db
       },
-      catch: (e) => e instanceof StoreInUse ? e : new StoreInUse({ message: `the store ${file} cannot be locked: ${(e as Error).message}` })
+      catch: (e) => {
+        if (e instanceof StoreInUse) return e
+        const code = (e as NodeJS.ErrnoException).code
+        // Where the store cannot be made is the configuration's mistake (exit 78, which a service does not restart),
+        // not a failure that passes.
+        if (code !== undefined && ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EEXIST"].includes(code)) {
+          return new ConfigError({
+            message: `store.path: the store ${file} cannot be made there (${code}): give store.path a file in a folder this server may write ` +
+              "(as a service: /var/lib/channel-server/channel.db)"
+          })
+        }
+        return new StoreInUse({ message: `the store ${file} cannot be locked: ${(e as Error).message}` })
+      }
     }),
     (db) => Effect.sync(() => db.close())
   )
 
 /** The lock for the life of the layer (nothing for an in-memory store). */
-export const StoreLockLive: Layer.Layer<never, StoreInUse, AppConfig> = Layer.scopedDiscard(
+export const StoreLockLive: Layer.Layer<never, StoreInUse | ConfigError, AppConfig> = Layer.scopedDiscard(
   Effect.flatMap(AppConfig, ({ store }) => {
     const { path } = store as SqliteSettings
     return path === ":memory:" ? Effect.void : lockStore(path)
