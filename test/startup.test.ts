@@ -60,8 +60,9 @@ describe("start-up", () => {
     const shipped = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "..", "channel.config.json"), "utf8"))
     fs.writeFileSync(unusable, JSON.stringify({ ...shipped, store: { path: path.join(file, "sub", "channel.db") } }))
     const cannotStart = start(["--config", unusable])
-    expect(await cannotStart.exited).toBe(1)
-    expect(cannotStart.output.stderr).toMatch(/^the store .*bad\.json\/sub\/channel\.db cannot be locked: ENOTDIR: not a directory, mkdir '.*bad\.json\/sub'\n$/)
+    // Where no store can be made is the configuration's mistake too: 78, which a service does not restart.
+    expect(await cannotStart.exited).toBe(78)
+    expect(cannotStart.output.stderr).toMatch(/^store\.path: the store .*bad\.json\/sub\/channel\.db cannot be made there \(ENOTDIR\): give store\.path a file in a folder this server may write/)
 
     const unset = start(["--config", path.join(import.meta.dirname, "..", "channel.config.json")], { RESPOND_API_TOKEN: undefined })
     expect(await unset.exited).toBe(78)
