@@ -57,10 +57,12 @@ export const buildImage = () => {
   fs.writeFileSync(path.join(rootfs, "etc", "group"), `root:x:0:\nchannel-server:x:${uid}:\n`)
   // The store's folder apart, so that the Containerfile can give it to the service's user.
   fs.mkdirSync(path.join(rootfs, "var", "lib"), { recursive: true, mode: 0o755 })
+  // Its owner is set by the Containerfile (COPY --chown), so that a builder who is not root can build it too.
   const state = path.join(context, "state", "channel-server")
-  fs.mkdirSync(state, { recursive: true, mode: 0o700 })
-  fs.chownSync(state, uid, uid)
-  fs.mkdirSync(path.join(rootfs, "tmp"), { mode: 0o1777 })
+  fs.mkdirSync(state, { recursive: true })
+  fs.chmodSync(state, 0o700)
+  fs.mkdirSync(path.join(rootfs, "tmp"))
+  fs.chmodSync(path.join(rootfs, "tmp"), 0o1777)
   fs.copyFileSync(path.join(root, "container", "Containerfile"), path.join(context, "Containerfile"))
   const { flags, tool } = containerTool()
   execFileSync(tool, [...flags, "build", "--network=none", "-t", imageName, "-f", path.join(context, "Containerfile"), context], { stdio: "inherit" })

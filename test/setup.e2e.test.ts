@@ -127,18 +127,10 @@ describe("setup", () => {
       expect(run.stdout + run.stderr).not.toContain("API-KEY-NEVER-PRINTED")
     }))
 
-  it.scoped("Telnyx: the profile holding the channel's number points its webhook at the bridge, once; others are left alone", () =>
+  const telnyxAccount = (profiles: ReadonlyArray<{ name: string; numbers: Array<string>; webhookUrl: string }>) =>
     Effect.gen(function*() {
       const telnyx = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          startTelnyxSimulator({
-            apiKey: "TELNYX-KEY-NEVER-PRINTED",
-            profiles: [
-              { name: "bridge", numbers: ["+15550001111", "+15550002222"], webhookUrl: "https://old.example.com/hooks" },
-              { name: "other team", numbers: ["+15550009999"], webhookUrl: "https://other.example.com/hooks" }
-            ]
-          })
-        ),
+        Effect.promise(() => startTelnyxSimulator({ apiKey: "TELNYX-KEY-NEVER-PRINTED", profiles })),
         (s) => Effect.promise(s.close)
       )
       const dir = yield* Effect.acquireRelease(
@@ -146,27 +138,49 @@ describe("setup", () => {
         (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
       )
       const file = path.join(dir, "channel.config.json")
+      // One channel, its number only as `from`: routing's "the only channel" takes what the profile brings.
       fs.writeFileSync(file, JSON.stringify({
         provider: { plugin: "telnyx", baseUrl: telnyx.baseUrl, apiKey: "TELNYX-KEY-NEVER-PRINTED", publicKey: telnyx.publicKey },
-        channels: [{ name: "us", channelId: "C", apiToken: "setup-token-0123456789", from: "+15550001111", numbers: ["+15550001111"] }]
+        channels: [{ name: "us", channelId: "C", apiToken: "setup-token-0123456789", from: "+15550001111" }]
       }))
       const setup = (...more: Array<string>) => runCli(["setup", "--public-url", "https://bridge.example.com/", "--config", file, ...more])
+      return { telnyx, setup }
+    })
 
+  it.scoped("Telnyx: the profile holding the channel's number points its webhook at the bridge, once; others are left alone", () =>
+    Effect.gen(function*() {
+      const { setup, telnyx } = yield* telnyxAccount([
+        { name: "bridge", numbers: ["+15550001111"], webhookUrl: "https://old.example.com/hooks" },
+        { name: "other team", numbers: ["+15550009999"], webhookUrl: "https://other.example.com/hooks" }
+      ])
       const dry = yield* setup("--dry-run")
       expect(dry.stdout.split("\n")).toEqual(expect.arrayContaining([
         "Telnyx account, balance 42.00 USD",
         '  +15550001111     us (profile "bridge")',
-        "warning: +15550002222 is on the account (in the profiles that hold the channels' numbers) but in no channel's numbers",
-        'would update: messaging profile "bridge" webhook -> https://bridge.example.com/telnyx/webhook',
+        'would update: messaging profile "bridge" webhook (API v2) -> https://bridge.example.com/telnyx/webhook',
         "1 to change (--dry-run: nothing was changed)"
       ]))
       expect(telnyx.profiles().map((p) => p.webhook_url)).toEqual(["https://old.example.com/hooks", "https://other.example.com/hooks"])
 
-      expect((yield* setup()).stdout).toMatch(/updated: messaging profile "bridge" webhook -> https:\/\/bridge\.example\.com\/telnyx\/webhook\n1 changed\n$/)
+      expect((yield* setup()).stdout).toMatch(/updated: messaging profile "bridge" webhook \(API v2\) -> https:\/\/bridge\.example\.com\/telnyx\/webhook\n1 changed\n$/)
       expect(telnyx.profiles().map((p) => p.webhook_url)).toEqual(["https://bridge.example.com/telnyx/webhook", "https://other.example.com/hooks"])
       const again = yield* setup()
       expect(again.stdout).toMatch(/nothing to change: the account is set up\n$/)
       expect(telnyx.requests.filter((r) => r.method === "PATCH")).toHaveLength(1)
       for (const run of [dry, again]) expect(run.stdout + run.stderr).not.toContain("TELNYX-KEY-NEVER-PRINTED")
+    }))
+
+  it.scoped("Telnyx: a profile that also holds numbers no channel claims is not taken over; no profile at all is not 'set up'", () =>
+    Effect.gen(function*() {
+      const mixed = yield* telnyxAccount([{ name: "shared", numbers: ["+15550001111", "+15550002222"], webhookUrl: "https://crm.example.com/hooks" }])
+      const run = yield* mixed.setup()
+      expect(run.code).toBe(69)
+      expect(run.stdout).toContain('left alone: messaging profile "shared" also holds +15550002222, whose messages would come here')
+      expect(run.stderr).toBe('not set up: "shared" left alone (see above)\n')
+      expect(mixed.telnyx.requests.filter((r) => r.method === "PATCH")).toEqual([])
+
+      const none = yield* telnyxAccount([{ name: "other team", numbers: ["+15550009999"], webhookUrl: "https://other.example.com/hooks" }])
+      const nothing = yield* none.setup()
+      expect(nothing).toMatchObject({ code: 69, stderr: expect.stringContaining("no messaging profile holds a channel's number") })
     }))
 })

@@ -120,6 +120,8 @@ describe("the bundle under a Node too old for node:sqlite", () => {
       "custom-channel-server needs Node 22.13 or later (node:sqlite); this is Node 20.19.0: run the single executable dist/channel-server, which brings its own, or this file with Deno 2 or Bun\n"
     )
     expect(run.output.stdout).toBe("")
+    // What makes it so on a real older Node: no import of node:sqlite for the runtime to link before the check runs.
+    expect(fs.readFileSync(bundle, "utf8")).not.toMatch(/from\s*["']node:sqlite["']/)
   }, 60_000)
 
   it.each([["20.19.0", false], ["22.12.0", false], ["22.13.0", true], ["23.3.0", false], ["23.4.0", true], ["24.0.0", true], ["v25.1.0", true]])(

@@ -62,7 +62,7 @@ describe("start-up", () => {
     const cannotStart = start(["--config", unusable])
     // Where no store can be made is the configuration's mistake too: 78, which a service does not restart.
     expect(await cannotStart.exited).toBe(78)
-    expect(cannotStart.output.stderr).toMatch(/^store\.path: the store .*bad\.json\/sub\/channel\.db cannot be made there \(ENOTDIR\): give store\.path a file in a folder this server may write/)
+    expect(cannotStart.output.stderr).toMatch(/^store\.path: the store .*bad\.json\/sub\/channel\.db cannot be made or opened there \(ENOTDIR\): give store\.path a file in a folder this server may/)
 
     const unset = start(["--config", path.join(import.meta.dirname, "..", "channel.config.json")], { RESPOND_API_TOKEN: undefined })
     expect(await unset.exited).toBe(78)

@@ -73,7 +73,7 @@ describe("store.path", () => {
       const { etc, file, old, work } = yield* install
       yield* storeWithLetter(old, "the store of the older install")
       const elsewhere = yield* folder("home")
-      for (const args of [["dead-letters", "list"], ["opt-outs", "add", "main", "+61400000000"]]) {
+      for (const args of [["dead-letters", "list"], ["opt-outs", "add", "main", "+61400000000"], ["dead-letters", "replay", "--all"]]) {
         const run = yield* runCli([...args, "--config", file], { cwd: elsewhere })
         expect(run.code).toBe(78)
         expect(run.stderr).toBe(
@@ -147,8 +147,8 @@ describe("the store's files", () => {
       const serve = yield* runCli(["serve", "--config", file], { cwd: dir })
       expect(serve.code).toBe(78)
       expect(serve.stderr).toBe(
-        `store.path: the store ${store} cannot be made there (ENOTDIR): give store.path a file in a folder this server may write ` +
-          "(as a service: /var/lib/channel-server/channel.db)\n"
+        `store.path: the store ${store} cannot be made or opened there (ENOTDIR): give store.path a file in a folder this server may ` +
+          "write, its own (as a service: /var/lib/channel-server/channel.db, owned by channel-server)\n"
       )
     }))
 

@@ -63,7 +63,8 @@ export const buildBundles = async () => {
     banner: { js: `${runtimeCheckBanner}\nimport { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);` }
   })
   // CommonJS for the single executable, whose main script Node loads as CommonJS.
-  await build({ ...common, format: "cjs", outfile: path.join(dist, "channel-server.cjs"), banner: { js: runtimeCheckBanner } })
+  // The banner comes before esbuild's own "use strict", which would then be no directive: it says it first.
+  await build({ ...common, format: "cjs", outfile: path.join(dist, "channel-server.cjs"), banner: { js: `"use strict";\n${runtimeCheckBanner}` } })
 }
 
 /**

@@ -65,9 +65,9 @@ const serveWith = <R>(config: Effect.Effect<ChannelConfig, ConfigError, R>) =>
       Effect.provide(loggerFor(config.log, "batched"))
     ))
 
-/** A command that works on the store of the configuration with the configured provider, without serving. */
+/** A command that works on the store of the configuration (one a server made) with the configured provider, without serving. */
 const withProvider = <A, E>(own: Common, use: (commands: typeof import("./deadLetters.ts")) => Effect.Effect<A, E, any>) =>
-  Effect.flatMap(loaded(own), (config) =>
+  Effect.flatMap(Effect.flatMap(settingsOf(own), ({ env, file }) => loadConfig(file, env, true)), (config) =>
     Effect.flatMap(Effect.promise(() => import("./deadLetters.ts")), (commands) =>
       use(commands).pipe(Effect.provide(commands.cliLayer(config)), Effect.provide(Layer.succeed(AppConfig, config))) as Effect.Effect<A, E>).pipe(
         Effect.provide(loggerFor(config.log))

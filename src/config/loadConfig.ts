@@ -53,7 +53,17 @@ export const warningsOfLoad = (config: object): ReadonlyArray<string> => loadWar
 /** The store where its settings put it, a relative path read from the configuration file's folder. */
 /** The file system as `locate` sees it: two paths are one file when they are the same inode (symlinks, `..`). */
 const fileSystem = {
-  exists: (f: string) => fs.existsSync(f),
+  exists: (f: string) => {
+    try {
+      fs.statSync(f)
+      return true
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === "ENOENT" || code === "ENOTDIR") return false
+      // Not "no store": one this user may not look at (the service's own, run without sudo -u).
+      throw new ConfigError({ message: `store.path: ${f} cannot be looked at (${code}): run the command as the server's user (sudo -u channel-server ...)` })
+    }
+  },
   same: (a: string, b: string) => {
     const [x, y] = [fs.statSync(a), fs.statSync(b)]
     return x.dev === y.dev && x.ino === y.ino
@@ -67,7 +77,13 @@ const fileSystem = {
 const locateStore = <C extends Pick<ChannelConfig, "store">>(file: string, config: C, existing = false): Either.Either<C, ConfigError> => {
   const store = stores[config.store.plugin]
   if (!("locate" in store)) return Either.right(config)
-  const located = store.locate(config.store, path.dirname(path.resolve(file)), process.cwd(), fileSystem, existing)
+  let located: ReturnType<typeof store.locate>
+  try {
+    located = store.locate(config.store, path.dirname(path.resolve(file)), process.cwd(), fileSystem, existing)
+  } catch (e) {
+    if (e instanceof ConfigError) return Either.left(e)
+    throw e
+  }
   if (located._tag === "Problem") return Either.left(new ConfigError({ message: `${file}: store.path: ${located.problem}` }))
   const result = { ...config, store: located.settings }
   if (located.warning !== undefined) loadWarnings.set(result, [located.warning])
@@ -83,8 +99,9 @@ const readText = (file: string) =>
       })
   })
 
-export const loadConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env) =>
-  readText(file).pipe(Effect.flatMap((text) => parseConfig(file, text, env)), Effect.flatMap((config) => locateStore(file, config)))
+/** The configuration in `file`; with `existing` (a command that works on a server's store), its store must be there. */
+export const loadConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env, existing = false) =>
+  readText(file).pipe(Effect.flatMap((text) => parseConfig(file, text, env)), Effect.flatMap((config) => locateStore(file, config, existing)))
 
 const decodeStoreOnly = Schema.decodeUnknownEither(StoreOnlyConfig, { errors: "first" })
 

@@ -9,6 +9,8 @@ export class SetupError extends Data.TaggedError("SetupError")<{ readonly messag
 export interface ChannelNumbers {
   readonly name: string
   readonly numbers: ReadonlyArray<string>
+  /** The number (or sender id) it sends from, when set. */
+  readonly from?: string | undefined
 }
 
 export interface ProviderOperator {

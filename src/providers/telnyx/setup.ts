@@ -51,26 +51,44 @@ export const setUp: ProviderOperator["setUp"] = (config, publicUrl, dryRun, say)
         profile: p,
         numbers: numbers.map((n) => String(n.phone_number ?? "")).filter((n) => n !== "")
       })))
-    const channelNumbers = config.channels.flatMap((c) => c.numbers)
+    // A channel's numbers are its `numbers` and the one it sends from (routing's "the only channel" takes the rest).
+    const channels = config.channels.map((c) => ({ name: c.name, numbers: [...c.numbers, ...(c.from ? [c.from] : [])] }))
+    const channelNumbers = channels.flatMap((c) => c.numbers)
     // The profiles that hold a channel's number: their webhooks are the bridge's. Others are left alone.
     const ours = held.filter((h) => h.numbers.some((n) => channelNumbers.some((m) => sameNumber(n, m))))
-    const numbers = matchNumbers(ours.flatMap((h) => h.numbers), config.channels, " (in the profiles that hold the channels' numbers)")
-    yield* say(ours.length === 0 ? "no messaging profile holds a channel's number" : "numbers:")
-    for (const h of ours) for (const line of matchNumbers(h.numbers, config.channels).lines) yield* say(`  ${line} (profile "${h.profile.name}")`)
+    if (ours.length === 0) {
+      return yield* new SetupError({
+        message: "no messaging profile holds a channel's number (numbers or from): assign the numbers to a messaging profile in Telnyx's portal first"
+      })
+    }
+    const numbers = matchNumbers(ours.flatMap((h) => h.numbers), channels, " (in the profiles that hold the channels' numbers)")
+    yield* say("numbers:")
+    for (const h of ours) for (const line of matchNumbers(h.numbers, channels).lines) yield* say(`  ${line} (profile "${h.profile.name}")`)
     for (const warning of numbers.warnings) yield* say(`warning: ${warning}`)
     let changes = 0
-    for (const { profile } of ours) {
-      const what = `messaging profile "${profile.name}" webhook -> ${wanted}`
-      if (profile.webhook_url === wanted) {
+    const leftAlone: Array<string> = []
+    for (const { numbers: held, profile } of ours) {
+      const what = `messaging profile "${profile.name}" webhook (API v2) -> ${wanted}`
+      if (profile.webhook_url === wanted && String(profile.webhook_api_version ?? "2") === "2") {
         yield* say(`unchanged: ${what}`)
+        continue
+      }
+      // A profile's webhook carries all its numbers: one that also holds numbers no channel claims is not taken over.
+      const others = held.filter((n) => !channelNumbers.some((m) => sameNumber(n, m)))
+      if (others.length > 0) {
+        leftAlone.push(profile.name)
+        yield* say(`left alone: messaging profile "${profile.name}" also holds ${others.join(", ")}, whose messages would come here: give the channels' numbers a profile of their own`)
         continue
       }
       changes++
       if (dryRun) yield* say(`would update: ${what}`)
       else {
-        yield* api("PATCH", `/messaging_profiles/${encodeURIComponent(String(profile.id))}`, { webhook_url: wanted })
+        yield* api("PATCH", `/messaging_profiles/${encodeURIComponent(String(profile.id))}`, { webhook_url: wanted, webhook_api_version: "2" })
         yield* say(`updated: ${what}`)
       }
+    }
+    if (leftAlone.length > 0) {
+      return yield* new SetupError({ message: `not set up: ${leftAlone.map((n) => `"${n}"`).join(", ")} left alone (see above)` })
     }
     yield* say(summary(changes, dryRun))
     return changes

@@ -85,6 +85,7 @@ export const startTelnyxSimulator = async (options: TelnyxSimulatorOptions): Pro
     enabled: true,
     webhook_url: p.webhookUrl ?? null,
     webhook_failover_url: null as string | null,
+    webhook_api_version: "2",
     numbers: p.numbers
   }))
   const page = (data: ReadonlyArray<unknown>): Reply => ({
@@ -107,6 +108,7 @@ export const startTelnyxSimulator = async (options: TelnyxSimulatorOptions): Pro
       if (!profile) return errors(404, "10005", "Resource not found")
       const body = JSON.parse(request.body || "{}")
       if (typeof body.webhook_url === "string") profile.webhook_url = body.webhook_url
+      if (typeof body.webhook_api_version === "string") profile.webhook_api_version = body.webhook_api_version
       const { numbers: _, ...shown } = profile
       return { status: 200, body: { data: shown } }
     }

@@ -48,10 +48,11 @@ export const lockStore = (file: string) =>
         const code = (e as NodeJS.ErrnoException).code
         // Where the store cannot be made is the configuration's mistake (exit 78, which a service does not restart),
         // not a failure that passes.
-        if (code !== undefined && ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EEXIST"].includes(code)) {
+        const cannotOpen = /unable to open database file|readonly database|attempt to write a readonly/.test((e as Error).message ?? "")
+        if (cannotOpen || (code !== undefined && ["EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EEXIST"].includes(code))) {
           return new ConfigError({
-            message: `store.path: the store ${file} cannot be made there (${code}): give store.path a file in a folder this server may write ` +
-              "(as a service: /var/lib/channel-server/channel.db)"
+            message: `store.path: the store ${file} cannot be made or opened there (${cannotOpen ? (e as Error).message : code}): give store.path ` +
+              "a file in a folder this server may write, its own (as a service: /var/lib/channel-server/channel.db, owned by channel-server)"
           })
         }
         return new StoreInUse({ message: `the store ${file} cannot be locked: ${(e as Error).message}` })
