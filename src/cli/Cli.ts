@@ -53,8 +53,9 @@ const settingsFrom = (own: Common, root: Common) =>
   })
 const settingsOf = (own: Common) => Effect.flatMap(rootCommand, (root) => settingsFrom(own, root))
 
-const loadedFrom = <R>(settings: Effect.Effect<{ file: string; env: Record<string, string | undefined> }, ConfigError, R>) =>
-  Effect.flatMap(settings, ({ env, file }) => loadConfig(file, env))
+/** The configuration; with `existing` (a command on a server's store), its store must be there already. */
+const loadedFrom = <R>(settings: Effect.Effect<{ file: string; env: Record<string, string | undefined> }, ConfigError, R>, existing = false) =>
+  Effect.flatMap(settings, ({ env, file }) => loadConfig(file, env, existing))
 const loaded = (own: Common) => loadedFrom(settingsOf(own))
 
 // The server, the demo and the store's commands are loaded when they run, so the others start in half the time.
@@ -67,7 +68,7 @@ const serveWith = <R>(config: Effect.Effect<ChannelConfig, ConfigError, R>) =>
 
 /** A command that works on the store of the configuration (one a server made) with the configured provider, without serving. */
 const withProvider = <A, E>(own: Common, use: (commands: typeof import("./deadLetters.ts")) => Effect.Effect<A, E, any>) =>
-  Effect.flatMap(Effect.flatMap(settingsOf(own), ({ env, file }) => loadConfig(file, env, true)), (config) =>
+  Effect.flatMap(loadedFrom(settingsOf(own), true), (config) =>
     Effect.flatMap(Effect.promise(() => import("./deadLetters.ts")), (commands) =>
       use(commands).pipe(Effect.provide(commands.cliLayer(config)), Effect.provide(Layer.succeed(AppConfig, config))) as Effect.Effect<A, E>).pipe(
         Effect.provide(loggerFor(config.log))

@@ -9,7 +9,6 @@ import { expandEnv, type UnsetVariable } from "./expandEnv.ts"
 import { formatIssue, formatPath } from "../formatIssue.ts"
 import { maxDepth, tooDeep } from "../nesting.ts"
 
-
 const decode = Schema.decodeUnknownEither(ChannelConfig, { onExcessProperty: "error", errors: "first" })
 
 /** Every variable the environment lacks, in one line, so that one run says all of them. */
@@ -19,38 +18,46 @@ const unsetError = (file: string, unset: ReadonlyArray<UnsetVariable>) => {
   return new ConfigError({ message: `${file}: ${formatPath(first!.path)}: environment variable ${first!.name} is not set${also}` })
 }
 
-/** Pure: text of the file and the environment to the configuration, or the one line that says what is wrong. */
-export const parseConfig = (
-  file: string,
-  text: string,
-  env: Readonly<Record<string, string | undefined>>
-): Either.Either<ChannelConfig, ConfigError> => {
-  const fail = (path: string, problem: string) => Either.left(new ConfigError({ message: `${file}: ${path}: ${problem}` }))
+const failure = (file: string, path: string, problem: string) => Either.left(new ConfigError({ message: `${file}: ${path}: ${problem}` }))
+
+/** The file's JSON, an object no deeper than the bound, or the one line that says where it is not. */
+const jsonOf = (file: string, text: string): Either.Either<Record<string, unknown>, ConfigError> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (e) {
     // The parser's own message quotes the text near the mistake, which may be a secret: only say where.
     const at = Number((e as Error).message.match(/position (\d+)/)?.[1] ?? Number.NaN)
-    if (Number.isNaN(at)) return fail("(top level)", "not valid JSON")
+    if (Number.isNaN(at)) return failure(file, "(top level)", "not valid JSON")
     const before = text.slice(0, at).split("\n")
-    return fail("(top level)", `not valid JSON (line ${before.length}, column ${before.at(-1)!.length + 1})`)
+    return failure(file, "(top level)", `not valid JSON (line ${before.length}, column ${before.at(-1)!.length + 1})`)
   }
   const deep = tooDeep(json)
-  if (deep) return fail(formatPath(deep), `nested more than ${maxDepth} levels deep`)
-  const expanded = expandEnv(json, env)
+  if (deep) return failure(file, formatPath(deep), `nested more than ${maxDepth} levels deep`)
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return failure(file, "(top level)", "must be an object")
+  return Either.right(json as Record<string, unknown>)
+}
+
+/** Pure: text of the file and the environment to the configuration, or the one line that says what is wrong. */
+export const parseConfig = (
+  file: string,
+  text: string,
+  env: Readonly<Record<string, string | undefined>>
+): Either.Either<ChannelConfig, ConfigError> => {
+  const json = jsonOf(file, text)
+  if (Either.isLeft(json)) return Either.left(json.left)
+  const expanded = expandEnv(json.right, env)
   if (Either.isLeft(expanded)) return Either.left(unsetError(file, expanded.left))
   const decoded = decode(expanded.right)
   if (Either.isRight(decoded)) return Either.right(decoded.right)
   const { path, rule } = formatIssue(decoded.left)
-  return fail(path, rule)
+  return failure(file, path, rule)
 }
 
 /** What loading a file found that the configuration itself cannot say (see `configWarnings`). */
 const loadWarnings = new WeakMap<object, ReadonlyArray<string>>()
 export const warningsOfLoad = (config: object): ReadonlyArray<string> => loadWarnings.get(config) ?? []
 
-/** The store where its settings put it, a relative path read from the configuration file's folder. */
 /** The file system as `locate` sees it: two paths are one file when they are the same inode (symlinks, `..`). */
 const fileSystem = {
   exists: (f: string) => {
@@ -112,14 +119,9 @@ const decodeStoreOnly = Schema.decodeUnknownEither(StoreOnlyConfig, { errors: "f
  */
 export const loadStoreOnlyConfig = (file: string, env: Readonly<Record<string, string | undefined>> = process.env) =>
   Effect.flatMap(readText(file), (text): Either.Either<StoreOnlyConfig, ConfigError> => {
-    const fail = (path: string, problem: string) => Either.left(new ConfigError({ message: `${file}: ${path}: ${problem}` }))
-    let json: Record<string, unknown>
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return fail("(top level)", "not valid JSON")
-    }
-    if (json === null || typeof json !== "object" || Array.isArray(json)) return fail("(top level)", "must be an object")
+    const parsed = jsonOf(file, text)
+    if (Either.isLeft(parsed)) return Either.left(parsed.left)
+    const json = parsed.right
     const part = { log: json.log, delivery: json.delivery, store: json.store }
     const expanded = expandEnv(part, env)
     if (Either.isLeft(expanded)) return Either.left(unsetError(file, expanded.left))
@@ -130,7 +132,7 @@ export const loadStoreOnlyConfig = (file: string, env: Readonly<Record<string, s
     const decoded = decodeStoreOnly({ ...(expanded.right as object), channels })
     if (Either.isLeft(decoded)) {
       const { path, rule } = formatIssue(decoded.left)
-      return fail(path, rule)
+      return failure(file, path, rule)
     }
     return locateStore(file, decoded.right, true)
   })

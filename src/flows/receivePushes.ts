@@ -1,5 +1,6 @@
 // Incoming, whichever provider: a contact's message or a delivery receipt, decoded by the provider's routes, is
 // routed to a channel and committed to the outbox; the delivery worker takes it to the webhook from there.
+import { sameNumber } from "../domain/phoneNumbers.ts"
 import { Clock, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
@@ -52,8 +53,6 @@ const timeOf = (seconds: number | undefined, direction: "in" | "receipt", mId: s
     return eventTime(seconds, now)
   })
 
-const digits = (phone: string) => phone.replace(/[^0-9]/g, "")
-
 /**
  * The channel an inbound message belongs to: the one whose numbers hold `to`; else the one the provider named (the
  * channel of our message it answers); else the only channel there is.
@@ -63,7 +62,7 @@ export const channelForInbound = <C extends Pick<Channel, "channelId" | "numbers
   to: string | undefined,
   channelHint: string | undefined
 ): C | undefined =>
-  (to ? channels.find((c) => c.numbers.some((n) => digits(n) === digits(to))) : undefined) ??
+  (to ? channels.find((c) => c.numbers.some((n) => sameNumber(n, to))) : undefined) ??
     channels.find((c) => c.channelId === channelHint) ??
     (channels.length === 1 ? channels[0] : undefined)
 

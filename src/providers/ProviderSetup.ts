@@ -1,6 +1,7 @@
 // What `channel-server setup` and `check-config --online` need of a provider: its account named (never a secret), and
 // its side set up to push to the bridge. A provider's folder implements it (`operator` in src/registry.ts).
 import { Data, Effect } from "effect"
+import { sameNumber } from "../domain/phoneNumbers.ts"
 
 /** The provider refused, or could not be reached: one line that says what to check. */
 export class SetupError extends Data.TaggedError("SetupError")<{ readonly message: string }> {}
@@ -25,10 +26,6 @@ export interface ProviderOperator {
   ) => Effect.Effect<number, SetupError>
 }
 
-const digits = (phone: string) => phone.replace(/[^0-9]/g, "")
-
-/** Whether two ways of writing a number are the same number. */
-export const sameNumber = (a: string, b: string) => digits(a) === digits(b)
 
 /** The account's numbers against the channels': which channel each belongs to, and what is missing either side. */
 export const matchNumbers = (accountNumbers: ReadonlyArray<string>, channels: ReadonlyArray<ChannelNumbers>, where = "") => {

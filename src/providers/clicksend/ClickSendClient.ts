@@ -16,6 +16,15 @@ export type SentMessage = NonNullable<NonNullable<Envelope["data"]>["messages"]>
 const decodeEnvelope = Schema.decodeUnknownOption(Schema.parseJson(Envelope))
 const decodeList = Schema.decodeUnknownOption(Schema.parseJson(ListAnswer))
 
+/** What to check when ClickSend refuses the credentials (HTTP 401 or 403). */
+export const checkCredentials = "check provider.username and provider.apiKey"
+
+/** ClickSend's own code for an answer, when the body is its envelope: " INVALID_RECIPIENT", else "". */
+const codeOf = (text: string) => {
+  const envelope = decodeEnvelope(text)
+  return envelope._tag === "Some" ? ` ${envelope.value.response_code}` : ""
+}
+
 /** What ClickSend keeps for its POLL rules: inbound messages, delivery receipts. */
 export type ListKind = "inbound" | "receipts"
 
@@ -44,6 +53,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
           timed(metrics.providerLatency, (response) => ({ path, status: response?.status ?? 0 }))
         )
         const envelope = decodeEnvelope(response.text)
+        // Decoded once: this is the send's answer, on the hot path.
         const code = envelope._tag === "Some" ? ` ${envelope.value.response_code}` : ""
         const status = response.status
         if (isTransientStatus(status)) {
@@ -54,7 +64,7 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
         }
         if (status === 401 || status === 403) {
           return yield* new UpstreamError({
-            message: `ClickSend rejected the bridge's credentials (HTTP ${status}${code}): check provider.username and provider.apiKey`
+            message: `ClickSend rejected the bridge's credentials (HTTP ${status}${code}): ${checkCredentials}`
           })
         }
         if (envelope._tag === "None") {
@@ -84,10 +94,10 @@ export class ClickSendClient extends Effect.Service<ClickSendClient>()("ClickSen
         Effect.mapError((e) => new UpstreamUnavailable({ message: `ClickSend could not be reached: ${e.reason}` })),
         Effect.flatMap((response) => {
           if (response.status === 200) return Effect.succeed(response.text)
-          const envelope = decodeEnvelope(response.text)
-          const code = envelope._tag === "Some" ? ` ${envelope.value.response_code}` : ""
-          const credentials = response.status === 401 || response.status === 403 ? ": check provider.username and provider.apiKey" : ""
-          return Effect.fail(new UpstreamError({ message: `ClickSend answered ${method} ${path.replace(/\?.*$/, "")} with HTTP ${response.status}${code}${credentials}` }))
+          const credentials = response.status === 401 || response.status === 403 ? `: ${checkCredentials}` : ""
+          return Effect.fail(
+            new UpstreamError({ message: `ClickSend answered ${method} ${path.replace(/\?.*$/, "")} with HTTP ${response.status}${codeOf(response.text)}${credentials}` })
+          )
         })
       )
 

@@ -1,6 +1,7 @@
 // ClickSend as the bridge's SMS provider: sending through its REST v3 API, and its two push routes.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer, Option, Redacted } from "effect"
+import { digitsOf } from "../../domain/phoneNumbers.ts"
 import { AppConfig } from "../../config/AppConfig.ts"
 import type { Channel } from "../../config/ChannelConfig.ts"
 import { InvalidPayload, ProviderRefused, Unauthorized, UpstreamError } from "../../domain/errors.ts"
@@ -98,9 +99,8 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
         return HttpServerResponse.unsafeJson({ ok: true, outcome })
       }).pipe(Effect.provide(context))
 
-    const digits = (phone: unknown) => String(phone ?? "").replace(/[^0-9]/g, "")
     const channelIds = new Set(config.channels.map((c) => c.channelId))
-    const numbers = new Set(config.channels.flatMap((c) => c.numbers.map(digits)))
+    const numbers = new Set(config.channels.flatMap((c) => c.numbers.map(digitsOf)))
     /**
      * What of ClickSend's lists is the bridge's: a message to one of its channels' numbers (or naming one of its
      * channels, a reply to its message), a receipt of a message it sent. Unlike a push, which came because the
@@ -109,7 +109,7 @@ export const ClickSendProvider: Layer.Layer<SmsProvider, never, ProviderNeeds> =
     const ours = (kind: "inbound" | "receipts", item: Readonly<Record<string, unknown>>) => {
       const fields = resolveAliases(item)
       const named = Option.exists(decodeRoute(typeof fields.custom_string === "string" ? fields.custom_string : undefined), (r) => channelIds.has(r.channelId))
-      return kind === "receipts" ? named : named || numbers.has(digits(fields.to))
+      return kind === "receipts" ? named : named || numbers.has(digitsOf(String(fields.to ?? "")))
     }
     const catchUp = catchUpEvery({
       list: clicksend.list,

@@ -1,4 +1,5 @@
 // What our outgoing SMS carries in ClickSend's custom_string, so its receipts and replies route without a lookup.
+import { sameNumber } from "../../domain/phoneNumbers.ts"
 import { Option } from "effect"
 
 export interface Route {
@@ -21,8 +22,6 @@ export const decodeRoute = (customString: string | undefined): Option.Option<Rou
   return Option.some({ channelId, contactId, part: Number(match[1]), parts: Number(match[2]) })
 }
 
-const digits = (phone: string) => phone.replace(/[^0-9]/g, "")
-
 interface Routable {
   readonly channelId: string
   readonly numbers: ReadonlyArray<string>
@@ -37,7 +36,7 @@ export const channelForInbound = <C extends Routable>(
   to: string | undefined,
   customString: string | undefined
 ): C | undefined => {
-  const byNumber = to ? channels.find((c) => c.numbers.some((n) => digits(n) === digits(to))) : undefined
+  const byNumber = to ? channels.find((c) => c.numbers.some((n) => sameNumber(n, to))) : undefined
   if (byNumber) return byNumber
   const route = decodeRoute(customString)
   const byReply = Option.isSome(route) ? channels.find((c) => c.channelId === route.value.channelId) : undefined

@@ -3,7 +3,9 @@
 // ClickSend's own API (GET /account, GET /numbers, /automations/sms/inbound and /automations/sms/receipts; see
 // clicksend-api.md). Deciding what to change is pure (`planRules`); the calls are plain fetches, a handful per run.
 import { Effect, Redacted } from "effect"
-import { accountCall, jsonOf, matchNumbers, type ProviderOperator, sameNumber, SetupError, summary } from "../ProviderSetup.ts"
+import { sameNumber } from "../../domain/phoneNumbers.ts"
+import { accountCall, jsonOf, matchNumbers, type ProviderOperator, SetupError, summary } from "../ProviderSetup.ts"
+import { checkCredentials } from "./ClickSendClient.ts"
 import type { ClickSendSettings } from "./settings.ts"
 
 export interface Rule {
@@ -76,7 +78,7 @@ export const clickSendApi = (provider: ClickSendSettings) => {
   return (method: "GET" | "POST" | "PUT", path: string, body?: unknown) =>
     Effect.flatMap(call(method, path, body), ({ status, text }) => {
       if (status === 401 || status === 403) {
-        return Effect.fail(new SetupError({ message: `ClickSend refused the credentials (HTTP ${status}): check provider.username and provider.apiKey` }))
+        return Effect.fail(new SetupError({ message: `ClickSend refused the credentials (HTTP ${status}): ${checkCredentials}` }))
       }
       const json: { data?: unknown; response_code?: string; response_msg?: string } | undefined = jsonOf(text)
       if (status >= 300 || json === undefined) {

@@ -3,7 +3,8 @@
 // one's webhook URL pointed at the bridge (PATCH /v2/messaging_profiles/{id}); the failover URL is left as it is, the
 // operator's (another replica, say). Plain fetches, a handful per run.
 import { Effect, Redacted } from "effect"
-import { accountCall, jsonOf, matchNumbers, type ProviderOperator, sameNumber, SetupError, summary } from "../ProviderSetup.ts"
+import { sameNumber } from "../../domain/phoneNumbers.ts"
+import { accountCall, jsonOf, matchNumbers, type ProviderOperator, SetupError, summary } from "../ProviderSetup.ts"
 import type { TelnyxSettings } from "./settings.ts"
 
 /** Telnyx's API with the configured key: the `data` of its answer (and `meta`), or a SetupError saying what to check. */
