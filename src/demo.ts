@@ -21,6 +21,7 @@ export interface DemoOptions {
 // Demo-only credentials: nothing real is ever called.
 const demo = {
   token: "demo-channel-token",
+  adminToken: "demo-admin-token-for-this-demo-only",
   channelId: "demo-channel",
   number: "+61411111111",
   contact: "+60177872890"
@@ -51,7 +52,7 @@ export const runDemo = (options: DemoOptions) => Effect.gen(function*() {
   yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
   const config = yield* Either.mapLeft(
     parseConfig("(demo)", JSON.stringify({
-      server: { host: "127.0.0.1", port: options.port },
+      server: { host: "127.0.0.1", port: options.port, adminToken: demo.adminToken },
       platform: { plugin: defaultPlatform.plugin, webhookUrl: webhook.url },
       provider: provider.settings,
       channels: [{ name: "demo", channelId: demo.channelId, apiToken: demo.token, from: demo.number, numbers: [demo.number] }],
@@ -79,7 +80,8 @@ export const runDemo = (options: DemoOptions) => Effect.gen(function*() {
 
   if (options.once) return
   console.log(`
-The bridge is listening on ${url} (Ctrl-C stops everything). Try it yourself:
+The bridge is listening on ${url} (Ctrl-C stops everything). Its console: ${url}/console (admin token: ${demo.adminToken}).
+Try it yourself:
 
   curl -s -X POST ${url}/message -H 'authorization: Bearer ${demo.token}' -H 'content-type: application/json' \\
     -d '{"channelId":"${demo.channelId}","contactId":"${demo.contact}","message":{"type":"quick_reply","title":"Pick a language","replies":["Malay","English"]}}'

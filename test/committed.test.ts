@@ -15,7 +15,7 @@ describe("committed", () => {
     const woken: Array<string> = []
     const deliveries = Layer.succeed(
       Deliveries,
-      Deliveries.make({ wake: (id) => Effect.sync(() => void woken.push(id)), running: Effect.succeed(true), owned: Effect.succeed([]) })
+      Deliveries.make({ wake: (id) => Effect.sync(() => void woken.push(id)), running: Effect.succeed(true), owned: Effect.succeed([]), pauses: Effect.succeed(new Map()) })
     )
     return Effect.gen(function*() {
       yield* committed(channel, "inbound", "M1", "accepted")

@@ -40,6 +40,18 @@ const sqliteOnUse: Plugin = {
   }
 }
 
+/** The console's page, script and style, inlined: the executable serves them with no file beside it. */
+const consoleInlined: Plugin = {
+  name: "console-inlined",
+  setup: (build) => {
+    build.onLoad({ filter: /[\\/]operator[\\/]consoleFiles\.ts$/ }, (args) => {
+      const read = (name: string) => fs.readFileSync(path.join(path.dirname(args.path), "console", name), "utf8")
+      const files = { html: read("index.html"), script: read("console.js"), style: read("console.css") }
+      return { contents: `export const consoleFiles = ${JSON.stringify(files)}`, loader: "js" }
+    })
+  }
+}
+
 const common: BuildOptions = {
   entryPoints: [entry],
   bundle: true,
@@ -50,7 +62,7 @@ const common: BuildOptions = {
   // Minified code takes less memory once loaded (8 MB in the executable, BENCHMARKS.md). Names are not kept:
   // keeping them gave it back.
   minify: true,
-  plugins: [withoutUndici, sqliteOnUse]
+  plugins: [withoutUndici, sqliteOnUse, consoleInlined]
 }
 
 export const buildBundles = async () => {

@@ -16,6 +16,15 @@ import { loggerFor } from "../logging.ts"
 /** A command line that parses but does not make sense (exit 64). */
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
+/** What the operator's shared actions refuse (an unknown id or channel, a malformed number) as a usage error (exit 64). */
+export const asUsageError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchIf(
+    effect,
+    (e): e is E & { readonly _tag: "NotFound" | "InvalidPayload"; readonly message: string } =>
+      typeof e === "object" && e !== null && "_tag" in e && (e._tag === "NotFound" || e._tag === "InvalidPayload"),
+    (e) => Effect.fail(new UsageError({ message: e.message }))
+  )
+
 /** Something outside the bridge did not answer as it must: the provider, a webhook host (exit 69, EX_UNAVAILABLE). */
 export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly message: string }> {
   static readonly exitCode = 69
@@ -176,8 +185,7 @@ const show = Command.make("show", { ...common, json, id: Args.text({ name: "id" 
 const replay = Command.make("replay", { ...common, all: Options.boolean("all").pipe(Options.withDescription("replay every dead letter")), id: idArg }, (own) =>
   Effect.gen(function*() {
     const which = yield* oneOrAll("replay", own.all, own.id)
-    const replayed = yield* withProvider(own, (commands) => commands.replayDeadLetters(which))
-    if (replayed === 0 && which !== "all") return yield* new UsageError({ message: `no dead letter has id ${which}` })
+    yield* withProvider(own, (commands) => commands.replayDeadLetters(which))
   })).pipe(
     Command.withDescription("Send dead letters again: one by id, or --all")
   )

@@ -4,16 +4,17 @@ import { Console, Effect, Layer } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import type { ChannelConfig } from "../config/ChannelConfig.ts"
-import { SmsProvider } from "../providers/SmsProvider.ts"
 import * as registry from "../registry.ts"
 import { Metrics } from "../services/Metrics.ts"
 import { RateLimits } from "../services/RateLimits.ts"
 import { RetryPolicy } from "../services/RetryPolicy.ts"
 import { type DeadLetter, Store } from "../stores/Store.ts"
-import { UsageError } from "./Cli.ts"
+import * as operator from "../operator/deadLetters.ts"
+import { deadLetterNamed, type Outcome } from "../operator/deadLetters.ts"
+import { asUsageError } from "./Cli.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
-const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false), owned: Effect.succeed([]) }))
+const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false), owned: Effect.succeed([]), pauses: Effect.succeed(new Map()) }))
 
 /** The configured provider (to route kept pushes again) on the store, with no delivery workers. */
 export const cliLayer = (config: ChannelConfig) =>
@@ -61,18 +62,10 @@ export const listDeadLetters = (json: boolean) =>
     for (const letter of letters) yield* Console.log(describe(letter, name))
   })
 
-const letterNamed = (id: number) =>
-  Effect.flatMap(Store, (store) => store.deadLetters()).pipe(
-    Effect.flatMap((letters) => {
-      const letter = letters.find((l) => l.id === id)
-      return letter ? Effect.succeed(letter) : Effect.fail(new UsageError({ message: `no dead letter has id ${id} (dead-letters list shows them)` }))
-    })
-  )
-
 /** One dead letter whole: when, where, why (the webhook's answer, or why it fits no channel), and its body. */
 export const showDeadLetter = (id: number, json: boolean) =>
   Effect.gen(function*() {
-    const letter = yield* letterNamed(id)
+    const letter = yield* asUsageError(deadLetterNamed(id))
     const name = yield* channelNames
     const shown = asJson(letter, name)
     if (json) return yield* Console.log(JSON.stringify(shown, null, 2))
@@ -81,51 +74,15 @@ export const showDeadLetter = (id: number, json: boolean) =>
     yield* Console.log(`body\n${JSON.stringify(body, null, 2)}`)
   })
 
-/** Marks dead letters handled: kept as history, no longer listed or counted. How many it marked. */
-export const resolveDeadLetters = (which: number | "all") =>
-  Effect.gen(function*() {
-    const store = yield* Store
-    const letters = which === "all" ? yield* store.deadLetters() : [yield* letterNamed(which)]
-    if (letters.length === 0) yield* Console.log("no dead letters")
-    for (const letter of letters) {
-      yield* store.resolve(letter.id)
-      yield* Console.log(`${letter.id}: resolved (kept as history, no longer counted)`)
-    }
-    return letters.length
-  })
+/** Prints what became of each dead letter, one line each. */
+const report = (outcomes: ReadonlyArray<Outcome>) =>
+  outcomes.length === 0
+    ? Console.log("no dead letters")
+    : Effect.forEach(outcomes, (o) => Console.log(`${o.id}: ${o.message}`), { discard: true })
 
-/** Replays one dead letter by id, or all of them; returns how many went back on their way. */
+/** Marks dead letters handled: kept as history, no longer listed or counted. */
+export const resolveDeadLetters = (which: number | "all") => Effect.flatMap(asUsageError(operator.resolveDeadLetters(which)), report)
+
+/** Replays one dead letter by id, or all of them; how many went back on their way. */
 export const replayDeadLetters = (which: number | "all") =>
-  Effect.gen(function*() {
-    const store = yield* Store
-    const config = yield* AppConfig
-    const letters = (yield* store.deadLetters()).filter((l) => which === "all" || l.id === which)
-    if (letters.length === 0) {
-      if (which === "all") yield* Console.log("no dead letters")
-      return 0
-    }
-    let replayed = 0
-    for (const letter of letters) {
-      if (letter.kind === "event") {
-        if (yield* store.requeue(letter.id)) replayed++
-        yield* Console.log(`${letter.id}: back in the outbox`)
-        continue
-      }
-      // A push is read again by the provider that received it: after a switch of provider, it is left as it is.
-      if (letter.source !== undefined && letter.source !== config.provider.plugin) {
-        yield* Console.log(`${letter.id}: received by ${letter.source}, not by the configured provider (${config.provider.plugin}); left as it is`)
-        continue
-      }
-      const outcome = yield* (yield* SmsProvider).reroute(letter.kind, letter.body).pipe(
-        Effect.catchTag("InvalidPayload", (e) => Effect.succeed(`still invalid: ${e.message}` as const))
-      )
-      if (outcome === "accepted" || outcome === "duplicate" || outcome === "skipped") {
-        yield* store.resolve(letter.id)
-        replayed++
-        yield* Console.log(`${letter.id}: routed (${outcome})`)
-      } else {
-        yield* Console.log(`${letter.id}: ${outcome === "dead-lettered" ? "still fits no channel" : outcome}`)
-      }
-    }
-    return replayed
-  })
+  Effect.flatMap(asUsageError(operator.replayDeadLetters(which)), (outcomes) => Effect.as(report(outcomes), outcomes.filter((o) => o.done).length))

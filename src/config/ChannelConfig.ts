@@ -17,7 +17,11 @@ export const ServerSettings = Schema.Struct({
   requestTimeoutMs: withDefault(PositiveInt, 30_000).annotations({
     description: "A request whose body takes longer is answered 408"
   }),
-  metricsToken: Schema.optional(Secret("When set, GET /metrics requires Authorization: Bearer <metricsToken>"))
+  metricsToken: Schema.optional(Secret("When set, GET /metrics requires Authorization: Bearer <metricsToken>")),
+  adminToken: Schema.optional(
+    Schema.Redacted(Schema.String.pipe(Schema.minLength(32, { message: () => "must be at least 32 characters (openssl rand -hex 24 makes one)" })))
+      .annotations({ description: "When set, the operator's console (GET /console) and its API (/admin/api/...) are on, for Authorization: Bearer <adminToken>; off when absent" })
+  )
 }).pipe(
   Schema.filter((s) =>
     s.headersTimeoutMs > s.requestTimeoutMs

@@ -65,7 +65,9 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
         succeeded: Effect.sync(() => void (failures = 0)),
         remaining: Effect.map(steadyMillis, (now) => until - now),
         /** After a failure, one event at a time probes the webhook until one gets through. */
-        probing: Effect.sync(() => failures > 0)
+        probing: Effect.sync(() => failures > 0),
+        /** For the operator: how much longer the pause lasts (0 when none), and the failures in a row behind it. */
+        state: Effect.map(steadyMillis, (now) => ({ pausedForMs: Math.max(0, until - now), failures }))
       }
     }
 
@@ -125,10 +127,12 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
 
     /** The channels whose delivery runs here (all of them with one process per store; some with several replicas). */
     const owned = new Set<string>()
+    const pauses = new Map<string, ReturnType<typeof makePause>>()
 
     const worker = (channel: Channel, wake: Queue.Queue<void>) => {
       // Kept across the worker's runs: a restart neither forgets an outage nor waits less after many failures.
       const pause = makePause()
+      pauses.set(channel.channelId, pause)
       let failedRuns = 0
       const run = Effect.gen(function*() {
         // No attempt of this channel is in flight here (the last run's ended with its scope): what is still leased
@@ -217,7 +221,12 @@ export class Deliveries extends Effect.Service<Deliveries>()("Deliveries", {
       /** True while every channel's worker runs (delivering, or waiting to own its channel). */
       running: Effect.forEach(fibers, (f) => f.poll).pipe(Effect.map((polls) => polls.every(Option.isNone))),
       /** The ids of the channels this process delivers now. */
-      owned: Effect.sync((): ReadonlyArray<string> => [...owned])
+      owned: Effect.sync((): ReadonlyArray<string> => [...owned]),
+      /** How each channel delivered here stands: paused for how long more after how many failures in a row. */
+      pauses: Effect.suspend(() => Effect.forEach([...owned], (id) =>
+        pauses.get(id)?.state.pipe(Effect.map((state) => [id, state] as const)) ?? Effect.succeed([id, { pausedForMs: 0, failures: 0 }] as const)).pipe(
+          Effect.map((entries): ReadonlyMap<string, { readonly pausedForMs: number; readonly failures: number }> => new Map(entries))
+        ))
     }
   })
 }) {}

@@ -12,6 +12,8 @@ import { type ChannelDepth, Store } from "../stores/Store.ts"
 import { NotFound } from "../domain/errors.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
 import { describeStore } from "../registry.ts"
+import { adminRoutes } from "../operator/adminApi.ts"
+import { consolePages } from "../operator/consolePages.ts"
 
 export const errorResponse = (status: number, message: string) => {
   const { body, headers } = errorAnswer(status, message)
@@ -23,8 +25,11 @@ const refusedOn = (routes: ReadonlySet<string>) => (error: Refusal) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     // Labelled by the route's own path: variants a stranger makes up (`/x;1`, `/x/`) would each add a series.
     const path = new URL(request.url, "http://bridge").pathname
-    return Effect.map(refuse(routes.has(path) ? path : "other", error), ({ body, headers, status }) =>
-      HttpServerResponse.unsafeJson(body, { status, headers }))
+    const route = routes.has(path) ? path : path.startsWith("/admin/api/") ? "/admin/api" : "other"
+    // The admin API's answers are never stored, its refusals neither.
+    const extra = path.startsWith("/admin/api/") ? { "cache-control": "no-store" } : {}
+    return Effect.map(refuse(route, error), ({ body, headers, status }) =>
+      HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, ...extra } }))
   })
 
 /**
@@ -90,12 +95,19 @@ const operations = HttpRouter.empty.pipe(
  * The app, built once: the provider's routes and the operator's; known errors become their status, an unknown
  * route 404, a defect 500 with no detail leaked.
  */
-export const makeApp = Effect.map(SmsProvider, (provider) => {
-  const router = HttpRouter.concat(operations, provider.routes)
+export const makeApp = Effect.gen(function*() {
+  const provider = yield* SmsProvider
+  const { server } = yield* AppConfig
+  // The operator's console and its API only when an admin token is set: otherwise they are unknown routes (404).
+  const router = server.adminToken === undefined
+    ? HttpRouter.concat(operations, provider.routes)
+    : HttpRouter.concatAll(operations, provider.routes, consolePages, yield* adminRoutes(server.adminToken))
   const refused = refusedOn(new Set([...router.routes].map((route) => route.path)))
   return router.pipe(
     Effect.catchTags({
       Unauthorized: refused,
+      Forbidden: refused,
+      NotFound: refused,
       InvalidPayload: refused,
       PayloadTooLarge: refused,
       StoreUnavailable: refused,

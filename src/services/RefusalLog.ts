@@ -1,7 +1,7 @@
 // The log of refused requests a stranger can cause (a wrong token or push secret, a bad body, an unknown path, a body
 // too large): a warning, at most one line per route and status in any `windowMs`, which says how many were refused
 // since the line before. A flood of guesses costs the log one line per ten seconds; the metric counts every one.
-import { Effect, Schedule } from "effect"
+import { Clock, Effect, Schedule } from "effect"
 import { steadyMillis } from "../steadyClock.ts"
 
 export interface Refused {
@@ -24,6 +24,13 @@ interface Seen {
   since: number
 }
 
+/** The refusals of a route and status since the process started, for the operator's console. */
+export interface Tally extends Refused {
+  readonly count: number
+  /** When the last of them came (ms since the epoch). */
+  readonly lastAt: number
+}
+
 const line = (refused: Refused, count: number) =>
   Effect.logWarning("requests refused").pipe(
     Effect.annotateLogs({ route: refused.route, status: refused.status, error: refused.error, reason: refused.reason, count })
@@ -32,6 +39,7 @@ const line = (refused: Refused, count: number) =>
 export class RefusalLog extends Effect.Service<RefusalLog>()("RefusalLog", {
   scoped: Effect.gen(function*() {
     const seen = new Map<string, Seen>()
+    const tallies = new Map<string, Tally>()
     /** The refusals held back once their window is over, so the last of a burst is said too. */
     const flush = Effect.gen(function*() {
       const now = yield* steadyMillis
@@ -52,6 +60,7 @@ export class RefusalLog extends Effect.Service<RefusalLog>()("RefusalLog", {
         Effect.gen(function*() {
           const now = yield* steadyMillis
           const key = `${refused.route} ${refused.status}`
+          tallies.set(key, { ...refused, count: (tallies.get(key)?.count ?? 0) + 1, lastAt: yield* Clock.currentTimeMillis })
           const entry = seen.get(key)
           if (entry === undefined || now - entry.loggedAt >= windowMs) {
             yield* line(refused, (entry?.since ?? 0) + 1)
@@ -60,7 +69,9 @@ export class RefusalLog extends Effect.Service<RefusalLog>()("RefusalLog", {
             entry.since++
             entry.refused = refused
           }
-        })
+        }),
+      /** Every route and status refused since the start, the latest first. */
+      tallies: Effect.sync((): ReadonlyArray<Tally> => [...tallies.values()].sort((a, b) => b.lastAt - a.lastAt))
     }
   })
 }) {}

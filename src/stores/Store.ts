@@ -72,6 +72,14 @@ export interface ChannelDepth {
   readonly deadLetters: number
 }
 
+/** How a channel's delivery stands in the store, for the operator's console. */
+export interface DeliveryState {
+  /** How long the oldest event still to deliver has waited, since it was accepted (or replayed). */
+  readonly oldestPendingAgeMs: number | undefined
+  /** The replica that delivers the channel now, with several replicas (undefined: none holds it, or one process per store). */
+  readonly owner: string | undefined
+}
+
 export type PartStatus = DeliveryStatus
 
 /** What a receipt says of one part (one SMS) of a message: `part` of `parts`, from the message's custom_string. */
@@ -131,6 +139,8 @@ export interface StoreShape {
   /** Marks a dead letter as handled another way (an unroutable push that now found its channel). */
   readonly resolve: (id: number) => Write<void>
   readonly depth: () => Read<ReadonlyMap<string, ChannelDepth>>
+  /** Each channel's delivery as it stands: its oldest pending event's age and its owner; channels with neither are left out. */
+  readonly deliveryStates: () => Read<ReadonlyMap<string, DeliveryState>>
   /**
    * Records a receipt's status of a part (it only moves forward: a late "sent" never overwrites "delivered" or
    * "failed") and folds the statuses of the message's parts into the one the platform sees; a fold not forwarded

@@ -268,6 +268,18 @@ export const makePostgresStore = (
             return out
           })
         ),
+      deliveryStates: () =>
+        run(sql<Row>`SELECT channel_id, MAX(age) AS age, MAX(owner) AS owner FROM (
+            SELECT channel_id, ccs_now_ms() - MIN(retry_since) AS age, NULL AS owner FROM outbox WHERE state = 'pending' GROUP BY channel_id
+            UNION ALL SELECT channel_id, NULL, owner FROM channel_owner WHERE lease_until > ccs_now_ms()
+          ) AS states GROUP BY channel_id`, { transaction: false, read: true }).pipe(
+          Effect.map((rows) =>
+            new Map(rows.map((row) => [row.channel_id as string, {
+              oldestPendingAgeMs: row.age === null ? undefined : Math.max(0, Number(row.age)),
+              owner: (row.owner as string | null) ?? undefined
+            }]))
+          )
+        ),
       recordParts: (mId, partIds, toEvent) =>
         run(Effect.gen(function*() {
           yield* lockMessage(mId)

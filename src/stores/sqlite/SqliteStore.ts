@@ -134,6 +134,7 @@ export const openSqliteStore = (
     release: statement("UPDATE outbox SET lease_until = 0 WHERE channel_id = ? AND state = 'pending' AND lease_until > 0"),
     resolve: statement("UPDATE outbox SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'dead'"),
     depth: statement("SELECT channel_id, state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY channel_id, state"),
+    oldestPending: statement("SELECT channel_id, MIN(retry_since) AS since FROM outbox WHERE state = 'pending' GROUP BY channel_id"),
     pendingChannels: statement("SELECT DISTINCT channel_id FROM outbox WHERE state = 'pending'"),
     abandon: statement("UPDATE outbox SET state = 'dead', waiting = 0, lease_until = 0, last_error = ?, updated_at = ? WHERE channel_id = ? AND state = 'pending'"),
     recordPart: statement(`INSERT INTO part_status (part_id, m_id, part, parts) VALUES (?, ?, ?, ?)
@@ -364,6 +365,12 @@ export const openSqliteStore = (
         }
         return out
       }),
+    deliveryStates: () =>
+      Effect.map(now, (t) =>
+        new Map((q.oldestPending.all() as Array<Row>).map((row) => [
+          row.channel_id as string,
+          { oldestPendingAgeMs: Math.max(0, t - (row.since as number)), owner: undefined }
+        ]))),
     recordParts: (mId, partIds, toEvent) =>
       write((t) => {
         partIds.forEach((id, i) => q.recordPart.run(id, mId, i + 1, partIds.length))

@@ -1,0 +1,258 @@
+// The operator's console in a real browser (headless Chromium) against the real bridge, its simulated provider and
+// webhook: sign in, see a dead letter and why, replay it; add and remove an opt-out and see /message follow it.
+// Every page is photographed at a desktop and a phone width into screenshots/.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import type { Page } from "playwright-core"
+import { browser, newPage, shoot, viewports } from "./browser.ts"
+import { type Harness, harness, pushUrl, waitWhile } from "./harness.ts"
+
+const adminToken = "admin-token-of-the-console-0123456789abcdef"
+const contact = "+60177872890"
+
+const wait = (pending: () => boolean | Promise<boolean>) => Effect.promise(() => waitWhile(pending))
+const step = <A>(f: () => Promise<A>) => Effect.promise(f)
+
+/** A customer's SMS as ClickSend pushes it. */
+const textIn = (h: Harness, id: string, body: string, to = "+61411111111") =>
+  step(() =>
+    fetch(pushUrl(h, "push_message"), {
+      method: "POST",
+      body: new URLSearchParams({ message_id: id, from: contact, to, body, timestamp: "1775012927" })
+    }).then((r) => r.status)
+  )
+
+/** Signs in through the form, as a person would. */
+const signIn = (page: Page, token: string) =>
+  step(async () => {
+    await page.fill("#token", token)
+    await page.press("#token", "Enter")
+  })
+
+const visible = (page: Page, selector: string) => step(() => page.waitForSelector(selector, { state: "visible", timeout: 15_000 }))
+
+/** Answers the confirmation dialog with its action button. */
+const confirm = (page: Page) =>
+  step(async () => {
+    await page.waitForSelector("#confirm[open]", { timeout: 15_000 })
+    await page.click("#confirm-ok")
+  })
+
+describe("the operator's console", () => {
+  it.scopedLive("a refused event: a wrong token is told, the right one shows the dead letter and why; Replay delivers it once", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ server: { adminToken } })
+      // The webhook refuses the first event for good (a 400): it becomes a dead letter with the webhook's answer.
+      h.webhook.script({ status: 400, body: `{"error":{"message":"channel is disabled"}}` })
+      expect(yield* textIn(h, "IN-1", "Is my order ready?")).toBe(200)
+      yield* wait(async () => (await h.deadLetters()).length === 0)
+      expect(yield* step(h.deadLetters)).toHaveLength(1)
+
+      const b = yield* browser
+      for (const viewport of [viewports.phone, viewports.desktop]) {
+        const { page, problems } = yield* newPage(b, viewport)
+        yield* step(() => page.goto(`${h.url}/console`))
+        yield* visible(page, "#view-sign-in")
+        yield* shoot(page, "sign-in")
+
+        yield* signIn(page, "not-the-admin-token-but-just-as-long-0000")
+        yield* step(() => page.waitForFunction(() => (globalThis as any).document.getElementById("sign-in-error")?.textContent !== ""))
+        expect(yield* step(() => page.textContent("#sign-in-error"))).toBe("That is not the admin token: the bridge refused it.")
+        expect(yield* step(() => page.isHidden("#view-overview"))).toBe(true)
+        expect(yield* step(() => page.evaluate(() => (globalThis as any).sessionStorage.length))).toBe(0)
+
+        yield* signIn(page, adminToken)
+        yield* visible(page, "#view-overview")
+        const card = page.locator(`[data-channel="main"]`)
+        expect(yield* step(() => card.innerText())).toMatch(/Dead letters\s+1/)
+        expect(yield* step(() => card.innerText())).toMatch(/needs a look/)
+        // The wrong token's refusal is counted with the others, and shown.
+        expect(yield* step(() => page.locator("#refusals").innerText())).toMatch(/\/admin\/api\/status\s+401/)
+        // The token lives in this tab's sessionStorage, nowhere else.
+        expect(yield* step(() => page.evaluate(() => { const w = globalThis as any; return [w.sessionStorage.length, w.localStorage.length, w.document.cookie] }))).toEqual([1, 0, ""])
+        yield* shoot(page, "overview")
+
+        yield* step(() => page.click(`#nav a[data-view="dead-letters"]`))
+        yield* visible(page, "#dead-letters tbody tr")
+        const row = yield* step(() => page.locator("#dead-letters tbody tr").innerText())
+        expect(row).toContain("main")
+        expect(row).toContain("+6017****890")
+        expect(row).toContain("channel is disabled")
+        // The message's text is only in the detail view, and the number is masked in the list.
+        expect(yield* step(() => page.locator("#view-dead-letters").innerText())).not.toMatch(/Is my order ready|\+60177872890/)
+        yield* shoot(page, "dead-letters")
+        if (viewport === viewports.phone) {
+          expect(problems).toEqual([])
+          continue
+        }
+
+        yield* step(() => page.click("#dead-letters tbody tr a"))
+        yield* visible(page, "#view-dead-letter")
+        expect(yield* step(() => page.textContent("#letter-body"))).toContain("Is my order ready?")
+        expect(yield* step(() => page.textContent("#letter-reason"))).toContain("channel is disabled")
+        yield* shoot(page, "dead-letter")
+
+        yield* step(() => page.click("#replay-one"))
+        yield* step(() => page.waitForSelector("#confirm[open]"))
+        yield* shoot(page, "confirm")
+        yield* confirm(page)
+        yield* visible(page, "#dead-empty")
+        expect(yield* step(() => page.textContent("#notice"))).toMatch(/back in the outbox/)
+        const delivered = yield* step(() => h.delivered(1))
+        expect(delivered.map((p) => p.events[0].type === "message" && p.events[0].message.type === "text" && p.events[0].message.text)).toEqual([
+          "Is my order ready?"
+        ])
+        yield* shoot(page, "replayed")
+        expect(problems).toEqual([])
+      }
+      // Received once: the refused attempt and the replay's, nothing more.
+      yield* wait(() => h.webhook.requests.length < 2)
+      expect(h.webhook.requests.map((r) => r.status)).toEqual([400, 200])
+      expect(yield* step(h.deadLetters)).toEqual([])
+      // The admin token is never logged.
+      expect(h.logs.join("\n")).not.toContain(adminToken)
+    }))
+
+  it.scopedLive("an opt-out added in the console stops /message to that contact; removing it lets sending work again", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ server: { adminToken } })
+      const b = yield* browser
+      const { page, problems } = yield* newPage(b)
+      yield* step(() => page.goto(`${h.url}/console#opt-outs`))
+      yield* signIn(page, adminToken)
+      yield* visible(page, "#view-opt-outs")
+      yield* visible(page, "#opt-empty")
+
+      // A number that is not one: said on the page, nothing recorded.
+      yield* step(() => page.fill("#opt-contact", "0411 111"))
+      yield* step(() => page.click("#opt-out-form button[type=submit]"))
+      yield* step(() => page.waitForSelector("#notice.error"))
+      expect(yield* step(() => page.textContent("#notice"))).toMatch(/international form/)
+
+      yield* step(() => page.selectOption("#opt-channel", "main"))
+      yield* step(() => page.fill("#opt-contact", contact))
+      yield* step(() => page.click("#opt-out-form button[type=submit]"))
+      yield* confirm(page)
+      yield* visible(page, "#opt-outs tbody tr")
+      expect(yield* step(() => page.textContent("#notice"))).toBe(
+        `${contact} opted out of main: nothing is sent to them until they text START or this is removed`
+      )
+      const row = yield* step(() => page.locator("#opt-outs tbody tr").innerText())
+      expect(row).toMatch(/main\s+\+6017\*\*\*\*890\s+OPERATOR/)
+      yield* shoot(page, "opt-outs")
+      const phone = yield* newPage(b, viewports.phone)
+      yield* step(() => phone.page.goto(`${h.url}/console#opt-outs`))
+      yield* signIn(phone.page, adminToken)
+      yield* visible(phone.page, "#opt-outs tbody tr")
+      yield* shoot(phone.page, "opt-outs")
+
+      const refused = yield* step(() => h.send({ type: "text", text: "Our weekly offer" }))
+      expect(refused.status).toBe(422)
+      expect(refused.json.error.message).toMatch(/^\+60177872890 opted out of this channel \(OPERATOR on /)
+      expect(h.clicksend.sentSms()).toHaveLength(0)
+
+      yield* step(() => page.click(`#opt-outs tbody button`))
+      yield* confirm(page)
+      yield* visible(page, "#opt-empty")
+      expect(yield* step(() => page.textContent("#notice"))).toBe(`${contact} opted back in to main`)
+      const sent = yield* step(() => h.send({ type: "text", text: "Welcome back" }))
+      expect(sent.status).toBe(200)
+      expect(h.clicksend.sentSms()).toHaveLength(1)
+      expect([...problems, ...phone.problems]).toEqual([])
+    }))
+
+  it.scopedLive("the admin API refuses a missing or wrong token and any page of another origin; nothing it was asked happens", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ server: { adminToken } })
+      // A dead letter a forged request would try to resolve.
+      h.webhook.script({ status: 400, body: "refused" })
+      expect(yield* textIn(h, "IN-9", "hello?")).toBe(200)
+      yield* wait(async () => (await h.deadLetters()).length === 0)
+      const call = (path: string, init: RequestInit = {}) =>
+        step(async () => {
+          const r = await fetch(`${h.url}${path}`, init)
+          return { status: r.status, headers: r.headers, json: (await r.json().catch(() => undefined)) as any }
+        })
+
+      const none = yield* call("/admin/api/status")
+      expect(none.status).toBe(401)
+      expect(none.json.error.message).toBe("Authorization: Bearer <server.adminToken> is required")
+      expect(none.headers.get("cache-control")).toBe("no-store")
+      const wrong = yield* call("/admin/api/dead-letters/resolve-all", { method: "POST", headers: { authorization: "Bearer guess-guess-guess-guess-guess-guess" } })
+      expect(wrong.status).toBe(401)
+      expect(wrong.json.error.message).toBe("invalid admin token")
+      // With the right token but from another origin (what a browser adds to a cross-origin request), refused too.
+      const forged = yield* call("/admin/api/dead-letters/resolve-all", {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminToken}`, origin: "http://attacker.example" }
+      })
+      expect(forged.status).toBe(403)
+      const preflight = yield* call("/admin/api/dead-letters/resolve-all", {
+        method: "OPTIONS",
+        headers: { origin: "http://attacker.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization" }
+      })
+      expect(preflight.status).toBe(403)
+      expect(preflight.headers.get("access-control-allow-origin")).toBeNull()
+      expect(yield* step(h.deadLetters)).toHaveLength(1)
+
+      // A real page of another origin (another port of this machine) that holds the token: the browser's preflight is
+      // refused, so the request itself is never sent.
+      const attacker = yield* Effect.acquireRelease(
+        step(() =>
+          new Promise<http.Server>((resolve) => {
+            const server = http.createServer((_, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>elsewhere</title>"))
+            server.listen(0, "127.0.0.1", () => resolve(server))
+          })
+        ),
+        (s) => step(() => new Promise((resolve) => s.close(resolve)))
+      )
+      const b = yield* browser
+      const { page } = yield* newPage(b)
+      yield* step(() => page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`))
+      const outcome = yield* step(() =>
+        page.evaluate(async ([url, token]) => {
+          try {
+            const r = await fetch(`${url}/admin/api/dead-letters/resolve-all`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
+            return `answered ${r.status}`
+          } catch (e) {
+            return `failed: ${(e as Error).name}`
+          }
+        }, [h.url, adminToken] as const)
+      )
+      expect(outcome).toBe("failed: TypeError")
+      expect(yield* step(h.deadLetters)).toHaveLength(1)
+
+      // The right token from the bridge's own origin works, and no answer is cached.
+      const ok = yield* call("/admin/api/dead-letters", { headers: { authorization: `Bearer ${adminToken}` } })
+      expect(ok.status).toBe(200)
+      expect(ok.headers.get("cache-control")).toBe("no-store")
+      expect(ok.json.deadLetters).toMatchObject([{ kind: "event", channel: "main", contact: "+6017****890" }])
+      const unknown = yield* call("/admin/api/dead-letters/424242/replay", { method: "POST", headers: { authorization: `Bearer ${adminToken}` } })
+      expect(unknown).toMatchObject({ status: 404, json: { error: { message: "no dead letter has id 424242" } } })
+
+      // The page: no inline script may run, no site may frame it.
+      const consolePage = yield* call("/console")
+      expect(consolePage.headers.get("content-security-policy")).toMatch(/default-src 'none'; script-src 'self'/)
+      expect(consolePage.headers.get("x-frame-options")).toBe("DENY")
+
+      // Each refusal counted under its route, as every refusal is.
+      const metrics = yield* step(() => fetch(`${h.url}/metrics`).then((r) => r.text()))
+      expect(metrics).toContain(`ccs_refused_requests_total{route="/admin/api/status",status="401"} 1`)
+      expect(metrics).toContain(`ccs_refused_requests_total{route="/admin/api/dead-letters/resolve-all",status="401"} 1`)
+      expect(metrics).toMatch(/ccs_refused_requests_total\{route="\/admin\/api\/dead-letters\/resolve-all",status="403"\} [23]/)
+      expect(h.logs.join("\n")).not.toContain(adminToken)
+    }))
+
+  it.scopedLive("without server.adminToken there is no console and no admin API (404)", () =>
+    Effect.gen(function*() {
+      const h = yield* harness()
+      for (const path of ["/console", "/console/console.js", "/admin/api/status"]) {
+        const r = yield* step(() => fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${adminToken}` } }))
+        expect([path, r.status]).toEqual([path, 404])
+      }
+      // The rest of the bridge is unchanged.
+      expect((yield* step(() => h.send({ type: "text", text: "Hello" }))).status).toBe(200)
+    }))
+})
