@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import packageJson from "../package.json" with { type: "json" }
 import { hasSqlite } from "../src/build/runtimeCheck.ts"
 import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
 import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
@@ -15,6 +16,7 @@ import { type ServerProcess, startProcess } from "./serverProcess.ts"
 const root = path.join(import.meta.dirname, "..")
 const token = "ship-token-0123456789"
 const secret = "ship-push-secret-0123456789"
+const adminToken = "ship-admin-token-0123456789abcdef0123"
 
 beforeAll(() => {
   execFileSync(process.execPath, [path.join(root, "src", "build", "buildExecutable.ts")], { cwd: root, stdio: "pipe", timeout: 120_000 })
@@ -26,7 +28,7 @@ const setUp = async (store: "sqlite" | "postgres" = "sqlite") => {
   const webhook = await startWebhookSimulator([token])
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-ship-"))
   fs.writeFileSync(path.join(dir, "channel.config.json"), JSON.stringify({
-    server: { host: "127.0.0.1", port: 0 },
+    server: { host: "127.0.0.1", port: 0, adminToken },
     platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/custom/channel/webhook/` },
     provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "ship-user", apiKey: "${CS_KEY}", pushSecret: secret },
     channels: [{ name: "main", channelId: "ship", apiToken: token, numbers: ["+61411111111"] }],
@@ -58,6 +60,13 @@ const exercise = async (url: string, sims: Awaited<ReturnType<typeof setUp>>) =>
   ])
   // The store is the one configured: the file, or the database (and then no file at all).
   expect(fs.existsSync(path.join(sims.dir, "data", "channel.db"))).toBe(sims.store === "sqlite")
+  // The console comes from inside the bundle (no file beside it), and its API answers.
+  const page = await fetch(`${url}/console`)
+  expect([page.status, page.headers.get("content-security-policy")?.startsWith("default-src 'none'")]).toEqual([200, true])
+  expect(await page.text()).toContain(`<script type="module" src="/console/console.js">`)
+  expect(await fetch(`${url}/console/console.js`).then((r) => r.text())).toContain("sessionStorage")
+  const status = await fetch(`${url}/admin/api/status`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json())
+  expect(status).toMatchObject({ version: packageJson.version, store: { plugin: sims.store }, channels: [{ name: "main" }] })
 }
 
 /** Exercises a started server, then stops it with SIGTERM, which must end it cleanly. */

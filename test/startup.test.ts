@@ -129,9 +129,10 @@ describe("check-config", () => {
   }
 
   it("prints the resolved configuration with every secret redacted, and exits 0", async () => {
-    const result = await run(shipped)
+    const result = await run(shipped, { CCS_ADMIN_TOKEN: "NEVER-PRINTED-admin-token-0123456789abcdef" })
     expect(result.code).toBe(0)
     const printed = JSON.parse(result.stdout)
+    expect(printed.server.adminToken).toBe("<redacted>")
     expect(printed.channels[0]).toMatchObject({ channelId: "gfd8g7fd89dgfd", apiToken: "<redacted>" })
     expect(printed.provider).toMatchObject({ username: "<redacted>", apiKey: "<redacted>", pushSecret: "<redacted>", maxParts: 6 })
     expect(result.stdout + result.stderr).not.toMatch(/NEVER-PRINTED|never-printed|ops-user/)
@@ -154,13 +155,15 @@ describe("check-config", () => {
     ["an unknown key", { ...shipped, extra: true }, {}, "extra: is not a known key"],
     ["a wrong type", { ...shipped, server: { port: "http" } }, {}, "server.port: expected an integer"],
     ["a bad URL", { ...shipped, platform: { webhookUrl: "not-a-url" } }, {}, "platform.webhookUrl: must be an absolute URL"],
-    ["not JSON", "{ nope", {}, "(top level): not valid JSON"]
+    ["not JSON", "{ nope", {}, "(top level): not valid JSON"],
+    ["a short admin token", shipped, { CCS_ADMIN_TOKEN: "short-NEVER-PRINTED" }, "server.adminToken: must be at least 32 characters (openssl rand -hex 24 makes one)"]
   ])("%s: exit 78 and one line naming file, path and problem", async (_, doc, env, problem) => {
     const result = await run(doc, env)
     expect(result.code).toBe(78)
     expect(result.stderr.startsWith(`${result.file}: ${problem}`)).toBe(true)
     expect(result.stderr.trim().split("\n")).toHaveLength(1)
     expect(result.stdout).toBe("")
+    expect(result.stderr).not.toMatch(/NEVER-PRINTED/)
   })
 })
 

@@ -33,7 +33,8 @@ const sqlite: Subject = {
 
 const postgres = (): Subject => {
   let url = ""
-  const shift = (ms: number) => Effect.sync(() => void psql(url, `UPDATE outbox SET next_attempt_at = next_attempt_at + ${ms} WHERE state = 'pending'`))
+  const shift = (ms: number) =>
+    Effect.sync(() => void psql(url, `UPDATE outbox SET next_attempt_at = next_attempt_at + ${ms}, retry_since = retry_since + ${ms} WHERE state = 'pending'`))
   return {
     name: "postgres",
     open: Effect.gen(function*() {
@@ -60,6 +61,24 @@ describe.each([sqlite, postgres()])("the $name store", (subject) => {
         expect((yield* store.depth()).get("C")).toEqual({ outbox: 1, deadLetters: 0 })
       })
     ))
+
+  it.scoped("says how long a channel's oldest pending event has waited, and (with several replicas) who delivers it", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const owner = subject.name === "postgres" ? expect.any(String) : undefined
+        expect((yield* store.deliveryStates()).get("C")?.oldestPendingAgeMs).toBeUndefined()
+        yield* store.accept(event("A1", "+1"))
+        yield* subject.elapse(5_000)
+        yield* store.accept(event("A2", "+2"))
+        const waiting = (yield* store.deliveryStates()).get("C")
+        expect(waiting).toEqual({ oldestPendingAgeMs: expect.any(Number), owner })
+        // The older of the two, on the store's own clock (PostgreSQL's runs on while the test does).
+        expect(waiting!.oldestPendingAgeMs).toBeGreaterThanOrEqual(5_000)
+        expect(waiting!.oldestPendingAgeMs).toBeLessThan(60_000)
+        for (const claimed of yield* store.claimDue("C", 10)) yield* store.markDelivered(claimed.id)
+        expect((yield* store.deliveryStates()).get("C")?.oldestPendingAgeMs).toBeUndefined()
+        expect((yield* store.deliveryStates()).get("C")?.owner).toEqual(owner)
+      })))
 
   it.scoped("accepts an event once per dedupe key", () =>
     withStore((store) =>
