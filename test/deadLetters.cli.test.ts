@@ -60,6 +60,9 @@ describe("dead-letters", () => {
 
       const still = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
       expect(still.stdout).toMatch(/: still fits no channel\n$/)
+      // One by id that cannot go on says why, and fails for a script to see.
+      const [strayId] = lines[2]!.trim().split(/\s+/)
+      expect(yield* cli(["dead-letters", "replay", strayId!, "--config", configFile])).toMatchObject({ code: 64, stderr: `${strayId}: still fits no channel\n` })
       // After a switch of provider, a push ClickSend delivered is not read as Telnyx's: it is left as it is.
       config(["+61411111111", "+61499999999"], { plugin: "telnyx", apiKey: "k", publicKey: Buffer.alloc(32, 9).toString("base64") })
       const switched = yield* cli(["dead-letters", "replay", "--all", "--config", configFile])
@@ -71,7 +74,7 @@ describe("dead-letters", () => {
       expect((yield* cli(["dead-letters", "list", "--config", configFile])).stdout).toBe("no dead letters\n")
 
       const unknown = yield* cli(["dead-letters", "replay", "999999", "--config", configFile])
-      expect(unknown).toMatchObject({ code: 64, stderr: "no dead letter has id 999999\n" })
+      expect(unknown).toMatchObject({ code: 64, stderr: "no dead letter has id 999999 (dead-letters list shows them)\n" })
       // --config before the command means the same file.
       expect((yield* cli(["--config", configFile, "dead-letters", "list"])).stdout).toBe("no dead letters\n")
 

@@ -22,7 +22,7 @@ export const asUsageError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     effect,
     (e): e is E & { readonly _tag: "NotFound" | "InvalidPayload"; readonly message: string } =>
       typeof e === "object" && e !== null && "_tag" in e && (e._tag === "NotFound" || e._tag === "InvalidPayload"),
-    (e) => Effect.fail(new UsageError({ message: e.message }))
+    (e) => Effect.fail(new UsageError({ message: e._tag === "NotFound" ? `${e.message} (dead-letters list shows them)` : e.message }))
   )
 
 /** Something outside the bridge did not answer as it must: the provider, a webhook host (exit 69, EX_UNAVAILABLE). */

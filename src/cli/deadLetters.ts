@@ -11,7 +11,7 @@ import { RetryPolicy } from "../services/RetryPolicy.ts"
 import { type DeadLetter, Store } from "../stores/Store.ts"
 import * as operator from "../operator/deadLetters.ts"
 import { deadLetterNamed, type Outcome } from "../operator/deadLetters.ts"
-import { asUsageError } from "./Cli.ts"
+import { asUsageError, UsageError } from "./Cli.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
 const NoWorkers = Layer.succeed(Deliveries, Deliveries.make({ wake: () => Effect.void, running: Effect.succeed(false), owned: Effect.succeed([]), pauses: Effect.succeed(new Map()) }))
@@ -83,6 +83,15 @@ const report = (outcomes: ReadonlyArray<Outcome>) =>
 /** Marks dead letters handled: kept as history, no longer listed or counted. */
 export const resolveDeadLetters = (which: number | "all") => Effect.flatMap(asUsageError(operator.resolveDeadLetters(which)), report)
 
-/** Replays one dead letter by id, or all of them; how many went back on their way. */
+/**
+ * Replays one dead letter by id, or all of them; how many went back on their way. One that could not be (it still
+ * fits no channel, another provider received it) says why and fails, so a script sees it.
+ */
 export const replayDeadLetters = (which: number | "all") =>
-  Effect.flatMap(asUsageError(operator.replayDeadLetters(which)), (outcomes) => Effect.as(report(outcomes), outcomes.filter((o) => o.done).length))
+  Effect.gen(function*() {
+    const outcomes = yield* asUsageError(operator.replayDeadLetters(which))
+    const [one] = outcomes
+    if (which !== "all" && one !== undefined && !one.done) return yield* new UsageError({ message: `${one.id}: ${one.message}` })
+    yield* report(outcomes)
+    return outcomes.filter((o) => o.done).length
+  })

@@ -19,7 +19,10 @@ export const ServerSettings = Schema.Struct({
   }),
   metricsToken: Schema.optional(Secret("When set, GET /metrics requires Authorization: Bearer <metricsToken>")),
   adminToken: Schema.optional(
-    Schema.Redacted(Schema.String.pipe(Schema.minLength(32, { message: () => "must be at least 32 characters (openssl rand -hex 24 makes one)" })))
+    Schema.Redacted(Schema.String.pipe(
+      Schema.minLength(32, { message: () => "must be at least 32 characters (openssl rand -hex 24 makes one)" }),
+      Schema.pattern(/^\S+$/, { message: () => "must not contain spaces (a bearer token is one word)" })
+    ))
       .annotations({ description: "When set, the operator's console (GET /console) and its API (/admin/api/...) are on, for Authorization: Bearer <adminToken>; off when absent" })
   )
 }).pipe(

@@ -4,7 +4,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect, Redacted, Schema } from "effect"
-import { createHmac, randomBytes } from "node:crypto"
+import { createHmac } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import { Forbidden, InvalidPayload, NotFound, Unauthorized } from "../domain/errors.ts"
@@ -13,8 +13,8 @@ import { maskPhones } from "../logging.ts"
 import { decoder } from "../services/decode.ts"
 import { secretCheck, bearerToken } from "../services/TokenCheck.ts"
 import { type DeadLetter, Store } from "../stores/Store.ts"
-import { deadLetterNamed, replayDeadLetters, resolveDeadLetters } from "./deadLetters.ts"
-import { addOptOut, removeOptOut } from "./optOuts.ts"
+import { deadLetterNamed, type Outcome, replayDeadLetters, resolveDeadLetters } from "./deadLetters.ts"
+import { addOptOut, type Change, removeOptOut } from "./optOuts.ts"
 import { bridgeStatus } from "./status.ts"
 
 /** Every answer: JSON never stored by a browser or a proxy, never sniffed as anything else. */
@@ -22,20 +22,26 @@ const noStore = { "cache-control": "no-store", "x-content-type-options": "nosnif
 const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status, headers: noStore })
 
 /**
- * Only the token, and only from the bridge's own origin: a browser adds `Origin` (and `Sec-Fetch-Site`) to what a
- * page of another origin sends, and such a request is refused before its token is even looked at.
+ * Only the token, and only from the bridge's own pages: a browser says where a request comes from in
+ * `Sec-Fetch-Site` (which no page can forge), and a request a page of another origin sends is refused before its
+ * token is even looked at. A browser too old to send it is judged by its `Origin`, which must name this host (as the
+ * proxy in front passes it on in `Host` or `X-Forwarded-Host`). `Origin: null` is what the console's own requests
+ * carry under its no-referrer policy.
  */
 const guard = (adminToken: Redacted.Redacted<string>) => {
   const isAdmin = secretCheck(Redacted.value(adminToken))
+  const foreign = new Forbidden({ message: "the admin API answers the bridge's own pages only, not a page of another origin" })
   return Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const site = request.headers["sec-fetch-site"]
-    const origin = request.headers.origin
-    const host = request.headers.host
-    if ((site !== undefined && site !== "same-origin" && site !== "none") || (origin !== undefined && origin !== "null" && new URL(origin).host !== host)) {
-      return yield* new Forbidden({ message: "the admin API answers the bridge's own pages only, not a page of another origin" })
+    const { headers } = yield* HttpServerRequest.HttpServerRequest
+    const site = headers["sec-fetch-site"]
+    const origin = headers.origin
+    if (site !== undefined) {
+      if (site !== "same-origin" && site !== "none") return yield* foreign
+    } else if (origin !== undefined && origin !== "null") {
+      const from = URL.canParse(origin) ? new URL(origin).host : undefined
+      if (from === undefined || (from !== headers.host && from !== headers["x-forwarded-host"])) return yield* foreign
     }
-    const token = bearerToken(request.headers.authorization)
+    const token = bearerToken(headers.authorization)
     if (token._tag === "None") return yield* new Unauthorized({ message: "Authorization: Bearer <server.adminToken> is required" })
     if (!isAdmin(token.value)) return yield* new Unauthorized({ message: "invalid admin token" })
   })
@@ -62,8 +68,8 @@ const body = Effect.gen(function*() {
 export const adminRoutes = (adminToken: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
     const startedAt = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-    // Names an opt-out without its number: a keyed digest, valid while this process runs.
-    const refKey = randomBytes(32)
+    // Names an opt-out without its number: a digest keyed by the admin token, the same on every replica.
+    const refKey = createHmac("sha256", Redacted.value(adminToken)).update("opt-out refs").digest()
     const refOf = (channelId: string, contactId: string) => createHmac("sha256", refKey).update(`${channelId} ${contactId}`).digest("base64url").slice(0, 22)
 
     const channelName = Effect.map(AppConfig, ({ channels }) => (id: string | undefined) =>
@@ -86,9 +92,11 @@ export const adminRoutes = (adminToken: Redacted.Redacted<string>) =>
       const deliveries = yield* Deliveries
       for (const channel of (yield* AppConfig).channels) yield* deliveries.wake(channel.channelId)
     })
-    const replayed = (which: number | "all") => Effect.map(Effect.zipLeft(replayDeadLetters(which), wakeAll), (outcomes) => json({ outcomes }))
-    const resolved = (which: number | "all") => Effect.map(resolveDeadLetters(which), (outcomes) => json({ outcomes }))
-    const changed = (change: { readonly outcome: string; readonly message: string }) => json(change, change.outcome === "refused" ? 409 : 200)
+    // What happened, in the command line's words, its phone numbers masked as everywhere on the console.
+    const masked = (outcomes: ReadonlyArray<Outcome>) => json({ outcomes: outcomes.map((o) => ({ ...o, message: maskPhones(o.message) })) })
+    const replayed = (which: number | "all") => Effect.map(Effect.zipLeft(replayDeadLetters(which), wakeAll), masked)
+    const resolved = (which: number | "all") => Effect.map(resolveDeadLetters(which), masked)
+    const changed = (change: Change) => json({ ...change, message: maskPhones(change.message) }, change.outcome === "refused" ? 409 : 200)
 
     const api = HttpRouter.empty.pipe(
       HttpRouter.get("/admin/api/status", Effect.map(bridgeStatus(startedAt), (status) => json(status))),

@@ -8,7 +8,7 @@ import { Deliveries } from "../delivery/Deliveries.ts"
 import { describeStore, webhookUrlOf } from "../registry.ts"
 import { maskPhones } from "../logging.ts"
 import { RefusalLog } from "../services/RefusalLog.ts"
-import { type ChannelDepth, type DeliveryState, Store } from "../stores/Store.ts"
+import { type ChannelDepth, Store } from "../stores/Store.ts"
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -23,8 +23,9 @@ export const bridgeStatus = (startedAt: number) =>
       Cause.failureOption(cause).pipe(Option.match({ onNone: () => "the store failed", onSome: (e) => e.reason }))
     // A store that cannot answer is shown as such; the page still says everything else.
     const storeProblem = yield* store.ready().pipe(Effect.as(undefined), Effect.catchAllCause((c) => Effect.succeed(problem(c))))
-    const depth = yield* store.depth().pipe(Effect.orElseSucceed(() => new Map<string, ChannelDepth>()))
-    const states = yield* store.deliveryStates().pipe(Effect.orElseSucceed(() => new Map<string, DeliveryState>()))
+    // What the store cannot say now is null (unknown), never a reassuring 0.
+    const depth = yield* store.depth().pipe(Effect.orElseSucceed(() => undefined))
+    const states = yield* store.deliveryStates().pipe(Effect.orElseSucceed(() => undefined))
     const owned = new Set(yield* deliveries.owned)
     const pauses = yield* deliveries.pauses
     const warnings = configWarnings(config)
@@ -38,8 +39,8 @@ export const bridgeStatus = (startedAt: number) =>
       provider: config.provider.plugin,
       platform: config.platform.plugin,
       channels: config.channels.map((channel, i) => {
-        const d = depth.get(channel.channelId) ?? { outbox: 0, deadLetters: 0 }
-        const state = states.get(channel.channelId)
+        const d: ChannelDepth | undefined = depth === undefined ? undefined : depth.get(channel.channelId) ?? { outbox: 0, deadLetters: 0 }
+        const state = states?.get(channel.channelId)
         const pause = pauses.get(channel.channelId)
         return {
           name: channel.name,
@@ -47,9 +48,9 @@ export const bridgeStatus = (startedAt: number) =>
           webhookHost: new URL(webhookUrlOf(config, channel)).host,
           // The configuration's warnings about this channel (the webhook's old host, say).
           warnings: warnings.filter((w) => w.startsWith(`channel ${channel.name}:`) || w.includes(`channels[${i}]`)),
-          outbox: d.outbox,
+          outbox: d?.outbox ?? null,
           oldestPendingAgeSeconds: state?.oldestPendingAgeMs === undefined ? null : Math.round(state.oldestPendingAgeMs / 1000),
-          deadLetters: d.deadLetters,
+          deadLetters: d?.deadLetters ?? null,
           deliveredHere: owned.has(channel.channelId),
           owner: state?.owner ?? null,
           // Known where the channel is delivered; another replica's pause is on its own console.
@@ -57,7 +58,7 @@ export const bridgeStatus = (startedAt: number) =>
           failuresInARow: pause?.failures ?? null
         }
       }),
-      unroutable: depth.get("")?.deadLetters ?? 0,
+      unroutable: depth === undefined ? null : depth.get("")?.deadLetters ?? 0,
       refusals: refusals.map((r) => ({ route: r.route, status: r.status, count: r.count, lastAt: iso(r.lastAt), reason: maskPhones(r.reason) })),
       warnings
     }

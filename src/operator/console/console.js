@@ -83,26 +83,40 @@ const confirmed = (question, action) =>
 
 let status = null
 
+/** What each part of the page shows now: a part is built again only when its data changed, so focus stays put. */
+const shown = new Map()
+const changed = (part, data) => {
+  const key = JSON.stringify(data)
+  if (shown.get(part) === key) return false
+  shown.set(part, key)
+  return true
+}
+
 const renderOverview = () => {
+  if (!changed("overview", { ...status, now: undefined, uptimeSeconds: Math.floor(status.uptimeSeconds / 60) })) return
   const channels = $("channels")
   channels.replaceChildren(...status.channels.map((c) => {
     const paused = c.pausedUntil !== null
-    const stuck = paused || c.deadLetters > 0 || c.warnings.length > 0
+    const unknown = c.outbox === null
+    const stuck = unknown || paused || c.deadLetters > 0 || c.warnings.length > 0
     const delivery = c.deliveredHere ? (paused ? `paused until ${time(c.pausedUntil)}` : "running here") : c.owner ? `by ${c.owner}` : "waiting for an owner"
     return el("article", { class: `card ${stuck ? "attention" : "ok"}`, "data-channel": c.name }, [
-      el("h2", {}, [c.name, el("span", { class: `badge ${stuck ? "warn" : "good"}` }, stuck ? "needs a look" : "healthy")]),
+      el("h2", {}, [c.name, el("span", { class: `badge ${stuck ? "warn" : "good"}` }, unknown ? "unknown: the store cannot be read" : stuck ? "needs a look" : "healthy")]),
       el("dl", { class: "facts" }, [
         el("dt", {}, "Webhook host"), el("dd", {}, c.webhookHost),
-        el("dt", {}, "Waiting to deliver"), el("dd", {}, String(c.outbox)),
+        el("dt", {}, "Waiting to deliver"), el("dd", {}, unknown ? "unknown" : String(c.outbox)),
         el("dt", {}, "Oldest waiting"), el("dd", {}, duration(c.oldestPendingAgeSeconds)),
         el("dt", {}, "Delivery"), el("dd", { class: paused ? "warn" : "" }, delivery),
         ...(c.failuresInARow ? [el("dt", {}, "Failures in a row"), el("dd", {}, String(c.failuresInARow))] : []),
-        el("dt", {}, "Dead letters"), el("dd", { class: c.deadLetters > 0 ? "warn" : "" }, c.deadLetters > 0 ? el("a", { href: "#dead-letters" }, String(c.deadLetters)) : "0")
+        el("dt", {}, "Dead letters"),
+        el("dd", { class: c.deadLetters > 0 ? "warn" : "" }, c.deadLetters > 0 ? el("a", { href: "#dead-letters" }, String(c.deadLetters)) : unknown ? "unknown" : "0")
       ]),
       ...c.warnings.map((w) => el("p", { class: "warning" }, w))
     ])
   }))
-  $("unroutable").textContent = status.unroutable === 0 ? "None." : `${status.unroutable} push(es) fit no channel: see Dead letters.`
+  $("unroutable").textContent = status.unroutable === null
+    ? "Unknown: the store cannot be read."
+    : status.unroutable === 0 ? "None." : `${status.unroutable} push(es) fit no channel: see Dead letters.`
   const warnings = $("warnings")
   warnings.replaceChildren(...(status.warnings.length === 0 ? [el("li", { class: "none" }, "None.")] : status.warnings.map((w) => el("li", {}, w))))
   const refusals = $("refusals").tBodies[0]
@@ -129,6 +143,7 @@ const renderOverview = () => {
 
 const renderDeadLetters = async () => {
   const { deadLetters } = await api("dead-letters")
+  if (!changed("dead-letters", deadLetters)) return
   const body = $("dead-letters").tBodies[0]
   body.replaceChildren(...deadLetters.map((d) =>
     el("tr", {}, [
@@ -150,6 +165,7 @@ let letterId = null
 const renderDeadLetter = async (id) => {
   const letter = await api(`dead-letters/${id}`)
   letterId = letter.id
+  if (!changed("dead-letter", letter)) return
   $("letter-title").textContent = `Dead letter ${letter.id}`
   const facts = [
     ["Time", time(letter.createdAt)],
@@ -171,6 +187,7 @@ const renderOptOuts = async () => {
     select.replaceChildren(...status.channels.map((c) => el("option", { value: c.name }, c.name)))
   }
   const { optOuts } = await api("opt-outs")
+  if (!changed("opt-outs", optOuts)) return
   $("opt-outs").tBodies[0].replaceChildren(...optOuts.map((o) =>
     el("tr", {}, [
       el("td", { "data-label": "Since" }, time(o.since)),
@@ -214,6 +231,7 @@ const show = (view) => {
 const signOut = (message) => {
   sessionStorage.removeItem(tokenKey)
   status = null
+  shown.clear()
   $("notice").hidden = true
   show("sign-in")
   if (message) $("sign-in-error").textContent = message
@@ -221,34 +239,55 @@ const signOut = (message) => {
 }
 
 let refreshing = false
+let again = false
+/** Whether the last reading failed: its notice goes once the bridge answers again. */
+let failing = false
 
-/** Reads the status and the view shown, then says when. */
+/** Reads the status and the view shown, then says when; asked while it runs, it runs once more after. */
 const refresh = async () => {
-  if (refreshing || !token()) return
+  if (!token()) return
+  if (refreshing) {
+    again = true
+    return
+  }
   refreshing = true
   try {
-    const { view, id } = route()
+    do {
+      again = false
+      await readPage()
+    } while (again && token())
+  } finally {
+    refreshing = false
+  }
+}
+
+const readPage = async () => {
+  const { view, id } = route()
+  // The view the operator asked for at once, even while the bridge is slow to answer or cannot.
+  show(view)
+  try {
     status = await api("status")
     $("version").textContent = status.version
-    const dead = status.channels.reduce((n, c) => n + c.deadLetters, status.unroutable)
+    const dead = status.channels.reduce((n, c) => n + (c.deadLetters ?? 0), status.unroutable ?? 0)
     $("dead-count").textContent = dead > 0 ? String(dead) : ""
     if (view === "overview") renderOverview()
     if (view === "dead-letters") await renderDeadLetters()
-    if (view === "dead-letter" && String(letterId) !== id) await renderDeadLetter(id)
+    if (view === "dead-letter") await renderDeadLetter(id)
     if (view === "opt-outs") await renderOptOuts()
-    show(view)
     $("refreshed").textContent = `Updated ${new Date().toLocaleTimeString()}`
     document.body.dataset.refreshed = new Date().toISOString()
+    if (failing) $("notice").hidden = true
+    failing = false
   } catch (error) {
     if (error instanceof Refused && error.status === 401) signOut("The admin token was refused: it may have changed. Sign in again.")
-    else if (error instanceof Refused && error.status === 404 && route().view === "dead-letter") {
-      notice(error.message, "error")
+    else if (error instanceof Refused && error.status === 404 && view === "dead-letter") {
+      notice(`${error.message}: it was replayed or resolved meanwhile.`, "error")
       location.hash = "#dead-letters"
     } else {
-      $("refreshed").textContent = `Not updated: ${error.message}`
+      $("refreshed").textContent = "Not updated"
+      failing = true
+      notice(`The bridge did not answer as it should: ${error.message}. Trying again every ${refreshMs / 1000} s.`, "error")
     }
-  } finally {
-    refreshing = false
   }
 }
 
@@ -328,6 +367,7 @@ for (const h1 of document.querySelectorAll("h1")) h1.tabIndex = -1
 
 window.addEventListener("hashchange", () => {
   letterId = null
+  shown.delete("dead-letter")
   refresh()
 })
 
