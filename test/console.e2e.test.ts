@@ -155,6 +155,11 @@ describe("the operator's console", () => {
       expect(refused.status).toBe(422)
       expect(refused.json.error.message).toMatch(/^\+60177872890 opted out of this channel \(OPERATOR on /)
       expect(h.clicksend.sentSms()).toHaveLength(0)
+      // Every refusal is counted for the console, an opt-out's 422 too (its number masked).
+      const { refusals } = (yield* step(() =>
+        fetch(`${h.url}/admin/api/status`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json())
+      )) as any
+      expect(refusals).toMatchObject([{ route: "/message", status: 422, count: 1, reason: expect.stringMatching(/^\+6017\*\*\*\*890 opted out of this channel/) }])
 
       // The page reads itself again every few seconds without taking the keyboard's place away.
       yield* step(() => page.focus("#opt-outs tbody button"))

@@ -76,6 +76,7 @@ export const refuse = (route: string, error: Refusal) =>
     if (strangers.has(status)) {
       yield* (yield* RefusalLog).note({ route, status, error: error._tag, reason })
     } else {
+      yield* (yield* RefusalLog).tally({ route, status, error: error._tag, reason })
       const log = status >= 500 || error._tag === "ProviderRefused" ? Effect.logWarning : Effect.logInfo
       yield* log("request refused").pipe(Effect.annotateLogs({ route, status, error: error._tag, reason }))
     }

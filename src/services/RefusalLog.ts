@@ -54,13 +54,20 @@ export class RefusalLog extends Effect.Service<RefusalLog>()("RefusalLog", {
     yield* Effect.forkScoped(Effect.repeat(flush, Schedule.spaced(windowMs)))
     // What is held back is said at shutdown too.
     yield* Effect.addFinalizer(() => Effect.forEach(seen.values(), (e) => (e.since > 0 ? line(e.refused, e.since) : Effect.void)))
+    /** Counts one refusal of any kind for the console, by route and status. */
+    const tally = (refused: Refused) =>
+      Effect.map(Clock.currentTimeMillis, (lastAt) => {
+        const key = `${refused.route} ${refused.status}`
+        tallies.set(key, { ...refused, count: (tallies.get(key)?.count ?? 0) + 1, lastAt })
+      })
     return {
-      /** Notes one refusal: a line now if none was written for its route and status within the window. */
+      tally,
+      /** Notes one refusal a stranger can cause: counted, and a line now if none was written for its route and status within the window. */
       note: (refused: Refused) =>
         Effect.gen(function*() {
+          yield* tally(refused)
           const now = yield* steadyMillis
           const key = `${refused.route} ${refused.status}`
-          tallies.set(key, { ...refused, count: (tallies.get(key)?.count ?? 0) + 1, lastAt: yield* Clock.currentTimeMillis })
           const entry = seen.get(key)
           if (entry === undefined || now - entry.loggedAt >= windowMs) {
             yield* line(refused, (entry?.since ?? 0) + 1)
