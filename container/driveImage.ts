@@ -20,6 +20,7 @@ const { flags, tool } = containerTool()
 const clicksend = await startClickSendSimulator({ username: "image", apiKey: "image-key" })
 const webhook = await startWebhookSimulator([token])
 const name = `ccs-drive-${process.pid}`
+const adminToken = "image-admin-token-0123456789abcdef0123"
 const env = {
   CCS_PORT: String(port),
   CLICKSEND_BASE_URL: clicksend.baseUrl,
@@ -29,7 +30,8 @@ const env = {
   CLICKSEND_FROM: "+61411111111",
   RESPOND_CHANNEL_ID: "image-channel",
   RESPOND_API_TOKEN: token,
-  RESPOND_WEBHOOK_URL: `${webhook.url}/custom/channel/webhook/`
+  RESPOND_WEBHOOK_URL: `${webhook.url}/custom/channel/webhook/`,
+  CCS_ADMIN_TOKEN: adminToken
 }
 const run = spawn(tool, [
   ...flags, "run", "--rm", "--name", name, "--network=host", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096",
@@ -66,6 +68,11 @@ try {
     })
     check("the customer's reply was taken", pushed.status === 200, `HTTP ${pushed.status}`)
     await until("the reply reached the webhook", () => webhook.payloads().some((p) => p.events[0].mId === "IMAGE-IN-1"))
+    const page = await fetch(`http://127.0.0.1:${port}/console`)
+    check("the console is served from inside the image", page.status === 200 && (await page.text()).includes("/console/console.js"), `HTTP ${page.status}`)
+    const status = await fetch(`http://127.0.0.1:${port}/admin/api/status`, { headers: { authorization: `Bearer ${adminToken}` } })
+    const channels = status.ok ? ((await status.json()) as { channels: Array<{ name: string }> }).channels.map((c) => c.name) : []
+    check("its admin API answers the admin token (CCS_ADMIN_TOKEN)", channels.join() === "main", `HTTP ${status.status}`)
     const files = execFileSync(tool, [...flags, "volume", "inspect", name, "--format", "{{.Mountpoint}}"], { encoding: "utf8" }).trim()
     check("the store is on the volume", execFileSync("ls", [files], { encoding: "utf8" }).includes("channel.db"), files)
   }
