@@ -4,6 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as http from "node:http"
+import { DatabaseSync } from "node:sqlite"
 import type { AddressInfo } from "node:net"
 import type { Page } from "playwright-core"
 import { browser, newPage, shoot, viewports } from "./browser.ts"
@@ -71,14 +72,16 @@ describe("the operator's console", () => {
         expect(yield* step(() => card.innerText())).toMatch(/Dead letters\s+1/)
         expect(yield* step(() => card.innerText())).toMatch(/needs a look/)
         // The wrong token's refusal is counted with the others, and shown.
-        expect(yield* step(() => page.locator("#refusals").innerText())).toMatch(/\/admin\/api\/status\s+401/)
+        expect(yield* step(() => page.locator("#refusals-table").innerText())).toMatch(/\/admin\/api\/status\s+401/)
         // The token lives in this tab's sessionStorage, nowhere else.
         expect(yield* step(() => page.evaluate(() => { const w = globalThis as any; return [w.sessionStorage.length, w.localStorage.length, w.document.cookie] }))).toEqual([1, 0, ""])
         yield* shoot(page, "overview")
 
         yield* step(() => page.click(`#nav a[data-view="dead-letters"]`))
-        yield* visible(page, "#dead-letters tbody tr")
-        const row = yield* step(() => page.locator("#dead-letters tbody tr").innerText())
+        yield* visible(page, "#dead-table tbody tr")
+        // The keyboard is taken to the view's heading, not left on the link or dropped.
+        expect(yield* step(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))).toBe("dead-title")
+        const row = yield* step(() => page.locator("#dead-table tbody tr").innerText())
         expect(row).toContain("main")
         expect(row).toContain("+6017****890")
         expect(row).toContain("channel is disabled")
@@ -90,11 +93,26 @@ describe("the operator's console", () => {
           continue
         }
 
-        yield* step(() => page.click("#dead-letters tbody tr a"))
-        yield* visible(page, "#view-dead-letter")
+        const openLetter = step(async () => {
+          await page.click("#dead-table tbody tr a")
+          // Its buttons wake once the letter is there.
+          await page.waitForSelector("#replay-one:not([disabled])", { timeout: 15_000 })
+        })
+        yield* openLetter
         expect(yield* step(() => page.textContent("#letter-body"))).toContain("Is my order ready?")
         expect(yield* step(() => page.textContent("#letter-reason"))).toContain("channel is disabled")
         yield* shoot(page, "dead-letter")
+
+        // Signing out leaves nothing of it in the page; signing in again goes on from the overview.
+        yield* step(() => page.click("#sign-out"))
+        yield* visible(page, "#view-sign-in")
+        expect(yield* step(() => page.content())).not.toMatch(/Is my order ready|60177872890|\+6017\*/)
+        expect(yield* step(() => page.evaluate(() => [(globalThis as any).sessionStorage.length, (globalThis as any).location.hash]))).toEqual([0, ""])
+        yield* signIn(page, adminToken)
+        yield* visible(page, "#view-overview")
+        yield* step(() => page.click(`#nav a[data-view="dead-letters"]`))
+        yield* visible(page, "#dead-table tbody tr")
+        yield* openLetter
 
         yield* step(() => page.click("#replay-one"))
         yield* step(() => page.waitForSelector("#confirm[open]"))
@@ -137,18 +155,18 @@ describe("the operator's console", () => {
       yield* step(() => page.fill("#opt-contact", contact))
       yield* step(() => page.click("#opt-out-form button[type=submit]"))
       yield* confirm(page)
-      yield* visible(page, "#opt-outs tbody tr")
+      yield* visible(page, "#opt-table tbody tr")
       // Said in the command line's words, the number masked as everywhere on the console.
       expect(yield* step(() => page.textContent("#notice"))).toBe(
         "+6017****890 opted out of main: nothing is sent to them until they text START or this is removed"
       )
-      const row = yield* step(() => page.locator("#opt-outs tbody tr").innerText())
+      const row = yield* step(() => page.locator("#opt-table tbody tr").innerText())
       expect(row).toMatch(/main\s+\+6017\*\*\*\*890\s+OPERATOR/)
       yield* shoot(page, "opt-outs")
       const phone = yield* newPage(b, viewports.phone)
       yield* step(() => phone.page.goto(`${h.url}/console#opt-outs`))
       yield* signIn(phone.page, adminToken)
-      yield* visible(phone.page, "#opt-outs tbody tr")
+      yield* visible(phone.page, "#opt-table tbody tr")
       yield* shoot(phone.page, "opt-outs")
 
       const refused = yield* step(() => h.send({ type: "text", text: "Our weekly offer" }))
@@ -162,7 +180,7 @@ describe("the operator's console", () => {
       expect(refusals).toMatchObject([{ route: "/message", status: 422, count: 1, reason: expect.stringMatching(/^\+6017\*\*\*\*890 opted out of this channel/) }])
 
       // The page reads itself again every few seconds without taking the keyboard's place away.
-      yield* step(() => page.focus("#opt-outs tbody button"))
+      yield* step(() => page.focus("#opt-table tbody button"))
       const before = yield* step(() => page.getAttribute("body", "data-refreshed"))
       yield* step(() => page.waitForFunction((t) => (globalThis as any).document.body.dataset.refreshed !== t, before, { timeout: 20_000 }))
       expect(yield* step(() => page.evaluate(() => (globalThis as any).document.activeElement?.textContent))).toBe("Remove")
@@ -323,6 +341,38 @@ describe("the operator's console", () => {
       expect(answer).toMatchObject({ store: { plugin: "sqlite", state: "open" }, provider: "clicksend", platform: "respond.io", unroutable: 0 })
       // Nothing was delivered while paused; the event waits, not lost.
       expect(h.webhook.payloads()).toEqual([])
+    }))
+
+  it.scopedLive("a store that cannot be read: the status says unknown (null, never 0); a list that fails is a 500, counted and shown", () =>
+    Effect.gen(function*() {
+      let db: DatabaseSync | undefined
+      const h = yield* harness({ server: { adminToken }, connect: (file) => (db = new DatabaseSync(file)) })
+      const get = (route: string) =>
+        step(() =>
+          fetch(`${h.url}/admin/api/${route}`, { headers: { authorization: `Bearer ${adminToken}` } }).then(async (r) => ({
+            status: r.status,
+            cacheControl: r.headers.get("cache-control"),
+            json: (await r.json()) as any
+          }))
+        )
+      // The outbox's table is gone from under the server (put back at the end, for the harness to close it).
+      db!.exec("ALTER TABLE outbox RENAME TO outbox_away")
+      const status = yield* get("status")
+      expect(status.status).toBe(200)
+      expect(status.json.store).toMatchObject({ state: "unreadable", problem: "the store could not be read (the log says why)" })
+      expect(status.json.channels[0]).toMatchObject({ name: "main", outbox: null, deadLetters: null, oldestPendingAgeSeconds: null })
+      expect(status.json.unroutable).toBeNull()
+      const list = yield* get("dead-letters")
+      expect(list).toEqual({ status: 500, cacheControl: "no-store", json: { error: { message: "internal error" } } })
+      expect((yield* get("status")).json.refusals).toMatchObject([{ route: "/admin/api/dead-letters", status: 500, count: 1 }])
+      // Metrics need the store too: a 500 as well, counted once the table is back.
+      expect((yield* step(() => fetch(`${h.url}/metrics`))).status).toBe(500)
+      db!.exec("ALTER TABLE outbox_away RENAME TO outbox")
+      const metrics = yield* step(() => fetch(`${h.url}/metrics`).then((r) => r.text()))
+      expect(metrics).toContain(`ccs_refused_requests_total{route="/admin/api/dead-letters",status="500"} 1`)
+      expect(metrics).toContain(`ccs_refused_requests_total{route="/metrics",status="500"} 1`)
+      expect(h.logs.some((l) => l.includes("request failed unexpectedly") && l.includes("no such table"))).toBe(true)
+      expect((yield* get("status")).json.channels[0]).toMatchObject({ outbox: 0, deadLetters: 0 })
     }))
 
   it.scopedLive("without server.adminToken there is no console and no admin API (404)", () =>

@@ -11,25 +11,38 @@ import { Deliveries } from "../delivery/Deliveries.ts"
 import { type ChannelDepth, Store } from "../stores/Store.ts"
 import { NotFound } from "../domain/errors.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
+import { RefusalLog } from "../services/RefusalLog.ts"
 import { describeStore } from "../registry.ts"
 import { adminRoutes } from "../operator/adminApi.ts"
 import { consolePages } from "../operator/consolePages.ts"
 
-export const errorResponse = (status: number, message: string) => {
-  const { body, headers } = errorAnswer(status, message)
-  return HttpServerResponse.unsafeJson(body, { status, headers })
+/** A request's route as metrics and the console name it: its own path, or "/admin/api" or "other" for the rest. */
+const routeLabel = (routes: ReadonlySet<string>, url: string) => {
+  // Labelled by the route's own path: variants a stranger makes up (`/x;1`, `/x/`) would each add a series.
+  const path = new URL(url, "http://bridge").pathname
+  const route = routes.has(path) ? path : path.startsWith("/admin/api/") ? "/admin/api" : "other"
+  // The admin API's answers are never stored, its refusals neither.
+  const headers: Record<string, string> = path.startsWith("/admin/api/") ? { "cache-control": "no-store", "x-content-type-options": "nosniff" } : {}
+  return { route, headers }
 }
 
 /** A refusal's answer, for the route the request came to (a push the store could not commit is a 503, so the provider sends it again). */
 const refusedOn = (routes: ReadonlySet<string>) => (error: Refusal) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    // Labelled by the route's own path: variants a stranger makes up (`/x;1`, `/x/`) would each add a series.
-    const path = new URL(request.url, "http://bridge").pathname
-    const route = routes.has(path) ? path : path.startsWith("/admin/api/") ? "/admin/api" : "other"
-    // The admin API's answers are never stored, its refusals neither.
-    const extra = path.startsWith("/admin/api/") ? { "cache-control": "no-store" } : {}
+    const { headers: extra, route } = routeLabel(routes, request.url)
     return Effect.map(refuse(route, error), ({ body, headers, status }) =>
       HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, ...extra } }))
+  })
+
+/** A defect's answer: a 500 with no detail, counted and shown to the operator like any refusal, the cause in the log. */
+const failedOn = (routes: ReadonlySet<string>) => (cause: Cause.Cause<unknown>) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const { headers, route } = routeLabel(routes, request.url)
+    ;(yield* Metrics).refusals.inc({ route, status: 500 })
+    yield* (yield* RefusalLog).tally({ route, status: 500, error: "Defect", reason: "the request failed unexpectedly (the log has the cause)" })
+    yield* Effect.logError("request failed unexpectedly", cause)
+    return HttpServerResponse.unsafeJson(errorAnswer(500, "internal error").body, { status: 500, headers })
   })
 
 /**
@@ -102,7 +115,8 @@ export const makeApp = Effect.gen(function*() {
   const router = server.adminToken === undefined
     ? HttpRouter.concat(operations, provider.routes)
     : HttpRouter.concatAll(operations, provider.routes, consolePages, yield* adminRoutes(server.adminToken))
-  const refused = refusedOn(new Set([...router.routes].map((route) => route.path)))
+  const paths = new Set([...router.routes].map((route) => route.path))
+  const refused = refusedOn(paths)
   return router.pipe(
     Effect.catchTags({
       Unauthorized: refused,
@@ -114,12 +128,6 @@ export const makeApp = Effect.gen(function*() {
       // The path without its query (which may carry a secret): a typo in a provider's rule shows in the log.
       RouteNotFound: (e) => refused(new NotFound({ message: `no route for ${e.request.method} ${e.request.url.split("?")[0]}` }))
     }),
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause)
-        ? Effect.failCause(cause)
-        : Effect.logError("request failed unexpectedly", cause).pipe(
-          Effect.as(errorResponse(500, "internal error"))
-        )
-    )
+    Effect.catchAllCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : failedOn(paths)(cause))
   )
 })

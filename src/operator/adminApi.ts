@@ -47,6 +47,9 @@ const guard = (adminToken: Redacted.Redacted<string>) => {
   })
 }
 
+/** The dead letters a list answers at most. */
+const listedAtMost = 500
+
 /** A route's id parameter as a dead letter's id. */
 const idParam = Effect.flatMap(HttpRouter.params, ({ id }) =>
   id !== undefined && /^[0-9]{1,15}$/.test(id)
@@ -102,7 +105,9 @@ export const adminRoutes = (adminToken: Redacted.Redacted<string>) =>
       HttpRouter.get("/admin/api/status", Effect.map(bridgeStatus(startedAt), (status) => json(status))),
       HttpRouter.get("/admin/api/dead-letters", Effect.gen(function*() {
         const name = yield* channelName
-        return json({ deadLetters: (yield* (yield* Store).deadLetters()).map((l) => row(l, name)) })
+        const letters = yield* (yield* Store).deadLetters()
+        // The oldest ones, as many as a page can show; `total` says how many there are (replay-all takes every one).
+        return json({ deadLetters: letters.slice(0, listedAtMost).map((l) => row(l, name)), total: letters.length })
       })),
       HttpRouter.get("/admin/api/dead-letters/:id", Effect.gen(function*() {
         const letter = yield* deadLetterNamed(yield* idParam)

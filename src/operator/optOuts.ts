@@ -24,7 +24,8 @@ export const channelNamed = (name: string) =>
 const e164 = (contact: string) =>
   /^\+[1-9][0-9]{6,14}$/.test(contact)
     ? Effect.succeed(contact)
-    : Effect.fail(new InvalidPayload({ message: `${contact} is not a phone number in E.164 form (+61411111111)` }))
+    // Not said back: a number written some other way would not be masked where this is shown.
+    : Effect.fail(new InvalidPayload({ message: "contact: must be a phone number in E.164 form, like +61411111111" }))
 
 /** Opts the contact out of the channel, as the operator (keyword OPERATOR). */
 export const addOptOut = (channelName: string, contact: string) =>

@@ -24,8 +24,9 @@ export const bridgeStatus = (startedAt: number) =>
     // A store that cannot answer is shown as such; the page still says everything else.
     const storeProblem = yield* store.ready().pipe(Effect.as(undefined), Effect.catchAllCause((c) => Effect.succeed(problem(c))))
     // What the store cannot say now is null (unknown), never a reassuring 0.
-    const depth = yield* store.depth().pipe(Effect.orElseSucceed(() => undefined))
-    const states = yield* store.deliveryStates().pipe(Effect.orElseSucceed(() => undefined))
+    const unknown = Effect.catchAllCause(() => Effect.succeed(undefined))
+    const depth = yield* unknown(store.depth())
+    const states = yield* unknown(store.deliveryStates())
     const owned = new Set(yield* deliveries.owned)
     const pauses = yield* deliveries.pauses
     const warnings = configWarnings(config)
@@ -35,7 +36,12 @@ export const bridgeStatus = (startedAt: number) =>
       now: iso(now),
       startedAt: iso(startedAt),
       uptimeSeconds: Math.max(0, Math.round((now - startedAt) / 1000)),
-      store: { plugin: config.store.plugin, where: describeStore(config.store), state: storeProblem === undefined ? "open" : "unavailable", problem: storeProblem ?? null },
+      store: {
+        plugin: config.store.plugin,
+        where: describeStore(config.store),
+        state: storeProblem !== undefined ? "unavailable" : depth === undefined ? "unreadable" : "open",
+        problem: storeProblem ?? (depth === undefined ? "the store could not be read (the log says why)" : null)
+      },
       provider: config.provider.plugin,
       platform: config.platform.plugin,
       channels: config.channels.map((channel, i) => {

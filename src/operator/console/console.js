@@ -2,6 +2,8 @@
 // through /admin/api/ with `Authorization: Bearer`, and refreshes itself every few seconds. Every value is put in
 // the page as text (textContent), never as HTML.
 const refreshMs = 5000
+/** A call the bridge has not answered by then is given up (and said), so a hung bridge never freezes the page. */
+const answerWithinMs = 10000
 const tokenKey = "ccs-admin-token"
 
 const $ = (id) => document.getElementById(id)
@@ -16,7 +18,7 @@ const el = (tag, attributes = {}, content = []) => {
     else node.setAttribute(key, value)
   }
   for (const child of Array.isArray(content) ? content : [content]) {
-    if (child !== null && child !== undefined) node.append(typeof child === "string" ? child : child)
+    if (child !== null && child !== undefined) node.append(child)
   }
   return node
 }
@@ -28,14 +30,20 @@ class Refused extends Error {
   }
 }
 
-/** One call of the admin API; a refusal is thrown with the API's own message. */
-const api = async (path, options = {}) => {
-  const response = await fetch(`/admin/api/${path}`, {
-    method: options.method ?? "GET",
-    headers: { authorization: `Bearer ${options.token ?? token()}`, ...(options.body ? { "content-type": "application/json" } : {}) },
-    body: options.body ? JSON.stringify(options.body) : undefined,
-    cache: "no-store"
-  })
+/** One call of the admin API with `held` (the token signed in with); a refusal is thrown with the API's own message. */
+const api = async (path, held, options = {}) => {
+  let response
+  try {
+    response = await fetch(`/admin/api/${path}`, {
+      method: options.method ?? "GET",
+      headers: { authorization: `Bearer ${held}`, ...(options.body ? { "content-type": "application/json" } : {}) },
+      body: options.body ? JSON.stringify(options.body) : undefined,
+      cache: "no-store",
+      signal: AbortSignal.timeout(answerWithinMs)
+    })
+  } catch (error) {
+    throw new Refused(0, error.name === "TimeoutError" ? `no answer within ${answerWithinMs / 1000} s` : "the bridge cannot be reached")
+  }
   const body = await response.json().catch(() => ({}))
   if (!response.ok && !(response.status === 409 && body.message)) {
     throw new Refused(response.status, body.error?.message ?? `the bridge answered ${response.status}`)
@@ -58,6 +66,7 @@ const duration = (seconds) => {
   if (seconds < 172800) return `${Math.round(seconds / 3600)} h`
   return `${Math.round(seconds / 86400)} days`
 }
+const facts = (pairs) => pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])
 
 /** Asks before an action, in a modal the keyboard can answer (Escape cancels). */
 const confirmed = (question, action) =>
@@ -81,128 +90,139 @@ const confirmed = (question, action) =>
 
 // --- the views ---------------------------------------------------------------------------------------------------
 
-let status = null
-
-/** What each part of the page shows now: a part is built again only when its data changed, so focus stays put. */
+/**
+ * What each part of the page shows now, by what it displays: a part is built again only when that changed (so the
+ * keyboard's focus stays where it is), and counts as built only once it was.
+ */
 const shown = new Map()
-const changed = (part, data) => {
-  const key = JSON.stringify(data)
-  if (shown.get(part) === key) return false
+const rendered = (part, displayed, render) => {
+  const key = JSON.stringify(displayed)
+  if (shown.get(part) === key) return
+  render()
   shown.set(part, key)
-  return true
 }
 
-const renderOverview = () => {
-  if (!changed("overview", { ...status, now: undefined, uptimeSeconds: Math.floor(status.uptimeSeconds / 60) })) return
-  const channels = $("channels")
-  channels.replaceChildren(...status.channels.map((c) => {
-    const paused = c.pausedUntil !== null
-    const unknown = c.outbox === null
-    const stuck = unknown || paused || c.deadLetters > 0 || c.warnings.length > 0
-    const delivery = c.deliveredHere ? (paused ? `paused until ${time(c.pausedUntil)}` : "running here") : c.owner ? `by ${c.owner}` : "waiting for an owner"
-    return el("article", { class: `card ${stuck ? "attention" : "ok"}`, "data-channel": c.name }, [
-      el("h2", {}, [c.name, el("span", { class: `badge ${stuck ? "warn" : "good"}` }, unknown ? "unknown: the store cannot be read" : stuck ? "needs a look" : "healthy")]),
-      el("dl", { class: "facts" }, [
-        el("dt", {}, "Webhook host"), el("dd", {}, c.webhookHost),
-        el("dt", {}, "Waiting to deliver"), el("dd", {}, unknown ? "unknown" : String(c.outbox)),
-        el("dt", {}, "Oldest waiting"), el("dd", {}, duration(c.oldestPendingAgeSeconds)),
-        el("dt", {}, "Delivery"), el("dd", { class: paused ? "warn" : "" }, delivery),
-        ...(c.failuresInARow ? [el("dt", {}, "Failures in a row"), el("dd", {}, String(c.failuresInARow))] : []),
-        el("dt", {}, "Dead letters"),
-        el("dd", { class: c.deadLetters > 0 ? "warn" : "" }, c.deadLetters > 0 ? el("a", { href: "#dead-letters" }, String(c.deadLetters)) : unknown ? "unknown" : "0")
-      ]),
-      ...c.warnings.map((w) => el("p", { class: "warning" }, w))
-    ])
+const renderOverview = (status) => {
+  const channels = status.channels.map((c) => ({
+    ...c,
+    oldestPendingAgeSeconds: duration(c.oldestPendingAgeSeconds),
+    pausedUntil: c.pausedUntil && time(c.pausedUntil)
   }))
+  rendered("channels", channels, () =>
+    $("channels").replaceChildren(...channels.map((c) => {
+      const paused = c.pausedUntil !== null
+      const unknown = c.outbox === null
+      const stuck = unknown || paused || c.deadLetters > 0 || c.warnings.length > 0
+      const delivery = c.deliveredHere ? (paused ? `paused until ${c.pausedUntil}` : "running here") : c.owner ? `by ${c.owner}` : "waiting for an owner"
+      return el("article", { class: `card ${stuck ? "attention" : "ok"}`, "data-channel": c.name }, [
+        el("h2", {}, [c.name, el("span", { class: `badge ${stuck ? "warn" : "good"}` }, unknown ? "unknown: the store cannot be read" : stuck ? "needs a look" : "healthy")]),
+        el("dl", { class: "facts" }, [
+          ...facts([["Webhook host", c.webhookHost], ["Waiting to deliver", unknown ? "unknown" : String(c.outbox)], ["Oldest waiting", c.oldestPendingAgeSeconds]]),
+          el("dt", {}, "Delivery"), el("dd", { class: paused ? "warn" : "" }, delivery),
+          ...(c.failuresInARow ? facts([["Failures in a row", String(c.failuresInARow)]]) : []),
+          el("dt", {}, "Dead letters"),
+          el("dd", { class: c.deadLetters > 0 ? "warn" : "" }, c.deadLetters > 0 ? el("a", { href: "#dead-letters" }, String(c.deadLetters)) : unknown ? "unknown" : "0")
+        ]),
+        ...c.warnings.map((w) => el("p", { class: "warning" }, w))
+      ])
+    })))
   $("unroutable").textContent = status.unroutable === null
     ? "Unknown: the store cannot be read."
     : status.unroutable === 0 ? "None." : `${status.unroutable} push(es) fit no channel: see Dead letters.`
-  const warnings = $("warnings")
-  warnings.replaceChildren(...(status.warnings.length === 0 ? [el("li", { class: "none" }, "None.")] : status.warnings.map((w) => el("li", {}, w))))
-  const refusals = $("refusals").tBodies[0]
-  refusals.replaceChildren(...(status.refusals.length === 0
-    ? [el("tr", {}, el("td", { colspan: "5", class: "none" }, "None."))]
-    : status.refusals.map((r) =>
-      el("tr", {}, [
-        el("td", { "data-label": "Route" }, el("code", {}, r.route)),
-        el("td", { "data-label": "Status" }, String(r.status)),
-        el("td", { "data-label": "Count" }, String(r.count)),
-        el("td", { "data-label": "Last" }, time(r.lastAt)),
-        el("td", { "data-label": "Reason" }, r.reason)
-      ]))))
-  const facts = [
+  rendered("warnings", status.warnings, () =>
+    $("warnings").replaceChildren(...(status.warnings.length === 0 ? [el("li", { class: "none" }, "None.")] : status.warnings.map((w) => el("li", {}, w)))))
+  rendered("refusals", status.refusals, () =>
+    $("refusals-table").tBodies[0].replaceChildren(...(status.refusals.length === 0
+      ? [el("tr", {}, el("td", { colspan: "5", class: "none" }, "None."))]
+      : status.refusals.map((r) =>
+        el("tr", {}, [
+          el("td", { "data-label": "Route" }, el("code", {}, r.route)),
+          el("td", { "data-label": "Status" }, String(r.status)),
+          el("td", { "data-label": "Count" }, String(r.count)),
+          el("td", { "data-label": "Last" }, time(r.lastAt)),
+          el("td", { "data-label": "Reason" }, r.reason)
+        ])))))
+  $("about").replaceChildren(...facts([
     ["Version", status.version],
     ["Up for", duration(status.uptimeSeconds)],
     ["Started", time(status.startedAt)],
     ["Store", `${status.store.where} (${status.store.state}${status.store.problem ? `: ${status.store.problem}` : ""})`],
     ["Provider", status.provider],
     ["Platform", status.platform]
-  ]
-  $("about").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))
+  ]))
 }
 
-const renderDeadLetters = async () => {
-  const { deadLetters } = await api("dead-letters")
-  if (!changed("dead-letters", deadLetters)) return
-  const body = $("dead-letters").tBodies[0]
-  body.replaceChildren(...deadLetters.map((d) =>
-    el("tr", {}, [
-      el("td", { "data-label": "Id" }, el("a", { href: `#dead-letters/${d.id}`, "aria-label": `Dead letter ${d.id}` }, String(d.id))),
-      el("td", { "data-label": "Time" }, time(d.createdAt)),
-      el("td", { "data-label": "Channel" }, d.channel ?? "(none)"),
-      el("td", { "data-label": "Kind" }, d.kind),
-      el("td", { "data-label": "Contact" }, d.contact ?? "—"),
-      el("td", { "data-label": "mId", class: "mono" }, d.mId ?? "—"),
-      el("td", { "data-label": "Reason", class: "reason-cell" }, d.reason)
-    ])))
-  $("dead-letters").hidden = deadLetters.length === 0
-  $("dead-empty").hidden = deadLetters.length > 0
-  $("replay-all").disabled = $("resolve-all").disabled = deadLetters.length === 0
-}
+const renderDeadLetters = ({ deadLetters, total }) =>
+  rendered("dead-letters", { deadLetters, total }, () => {
+    $("dead-table").tBodies[0].replaceChildren(...deadLetters.map((d) =>
+      el("tr", {}, [
+        el("td", { "data-label": "Id" }, el("a", { href: `#dead-letters/${d.id}`, "aria-label": `Dead letter ${d.id}` }, String(d.id))),
+        el("td", { "data-label": "Time" }, time(d.createdAt)),
+        el("td", { "data-label": "Channel" }, d.channel ?? "(none)"),
+        el("td", { "data-label": "Kind" }, d.kind),
+        el("td", { "data-label": "Contact" }, d.contact ?? "—"),
+        el("td", { "data-label": "mId", class: "mono" }, d.mId ?? "—"),
+        el("td", { "data-label": "Reason", class: "reason-cell" }, d.reason)
+      ])))
+    $("dead-table").hidden = deadLetters.length === 0
+    $("dead-empty").hidden = deadLetters.length > 0
+    $("dead-more").hidden = total <= deadLetters.length
+    $("dead-more").textContent = `Showing the oldest ${deadLetters.length} of ${total}. Replay all and Resolve all act on every one.`
+    $("replay-all").disabled = $("resolve-all").disabled = total === 0
+  })
 
+/** The dead letter the detail view shows, once it is loaded (its buttons act on this one only). */
 let letterId = null
 
-const renderDeadLetter = async (id) => {
-  const letter = await api(`dead-letters/${id}`)
-  letterId = letter.id
-  if (!changed("dead-letter", letter)) return
-  $("letter-title").textContent = `Dead letter ${letter.id}`
-  const facts = [
-    ["Time", time(letter.createdAt)],
-    ["Channel", letter.channel ?? "(none: fits no channel)"],
-    ["Kind", letter.kind],
-    ["Contact", letter.contact ?? "—"],
-    ["mId", letter.mId ?? "—"],
-    ["Attempts", String(letter.attempts)],
-    ...(letter.source ? [["Received by", letter.source]] : [])
-  ]
-  $("letter-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))
-  $("letter-reason").textContent = letter.reason
-  $("letter-body").textContent = JSON.stringify(letter.body, null, 2)
+const emptyDeadLetter = () => {
+  letterId = null
+  shown.delete("dead-letter")
+  $("replay-one").disabled = $("resolve-one").disabled = true
+  $("letter-title").textContent = "Dead letter"
+  for (const id of ["letter-facts", "letter-reason", "letter-body"]) $(id).replaceChildren()
 }
 
-const renderOptOuts = async () => {
+const renderDeadLetter = (letter) =>
+  rendered("dead-letter", letter, () => {
+    $("letter-title").textContent = `Dead letter ${letter.id}`
+    $("letter-facts").replaceChildren(...facts([
+      ["Time", time(letter.createdAt)],
+      ["Channel", letter.channel ?? "(none: fits no channel)"],
+      ["Kind", letter.kind],
+      ["Contact", letter.contact ?? "—"],
+      ["mId", letter.mId ?? "—"],
+      ["Attempts", String(letter.attempts)],
+      ...(letter.source ? [["Received by", letter.source]] : [])
+    ]))
+    $("letter-reason").textContent = letter.reason
+    $("letter-body").textContent = JSON.stringify(letter.body, null, 2)
+    letterId = letter.id
+    $("replay-one").disabled = $("resolve-one").disabled = false
+  })
+
+const renderOptOuts = (status, { optOuts }) => {
   const select = $("opt-channel")
-  if (select.options.length !== status.channels.length) {
-    select.replaceChildren(...status.channels.map((c) => el("option", { value: c.name }, c.name)))
-  }
-  const { optOuts } = await api("opt-outs")
-  if (!changed("opt-outs", optOuts)) return
-  $("opt-outs").tBodies[0].replaceChildren(...optOuts.map((o) =>
-    el("tr", {}, [
-      el("td", { "data-label": "Since" }, time(o.since)),
-      el("td", { "data-label": "Channel" }, o.channel ?? "—"),
-      el("td", { "data-label": "Contact" }, o.contact),
-      el("td", { "data-label": "How" }, o.keyword),
-      el("td", { "data-label": "" }, el("button", {
-        type: "button",
-        class: "quiet",
-        "aria-label": `Remove the opt-out of ${o.contact} from ${o.channel}`,
-        onclick: () => act(`Opt ${o.contact} back in to ${o.channel}? They will be sent messages again.`, "Remove opt-out", () => api("opt-outs/remove", { method: "POST", body: { ref: o.ref } }))
-      }, "Remove"))
-    ])))
-  $("opt-outs").hidden = optOuts.length === 0
-  $("opt-empty").hidden = optOuts.length > 0
+  rendered("opt-channels", status.channels.map((c) => c.name), () =>
+    select.replaceChildren(...status.channels.map((c) => el("option", { value: c.name }, c.name))))
+  rendered("opt-outs", optOuts, () => {
+    $("opt-table").tBodies[0].replaceChildren(...optOuts.map((o) =>
+      el("tr", {}, [
+        el("td", { "data-label": "Since" }, time(o.since)),
+        el("td", { "data-label": "Channel" }, o.channel ?? "—"),
+        el("td", { "data-label": "Contact" }, o.contact),
+        el("td", { "data-label": "How" }, o.keyword),
+        el("td", { "data-label": "" }, el("button", {
+          type: "button",
+          class: "quiet",
+          "aria-label": `Remove the opt-out of ${o.contact} from ${o.channel}`,
+          onclick: () =>
+            act(`Opt ${o.contact} back in to ${o.channel}? They will be sent messages again.`, "Remove opt-out", (held) =>
+              api("opt-outs/remove", held, { method: "POST", body: { ref: o.ref } }))
+        }, "Remove"))
+      ])))
+    $("opt-table").hidden = optOuts.length === 0
+    $("opt-empty").hidden = optOuts.length > 0
+  })
 }
 
 // --- navigation and refreshing -----------------------------------------------------------------------------------
@@ -228,13 +248,21 @@ const show = (view) => {
   }
 }
 
+/** Nothing the last session read stays in the page (a dead letter's body, say). */
+const clearViews = () => {
+  shown.clear()
+  emptyDeadLetter()
+  for (const id of ["channels", "warnings", "about", "unroutable", "version", "dead-count", "refreshed"]) $(id).replaceChildren()
+  for (const id of ["refusals-table", "dead-table", "opt-table"]) $(id).tBodies[0].replaceChildren()
+  $("notice").hidden = true
+}
+
 const signOut = (message) => {
   sessionStorage.removeItem(tokenKey)
-  status = null
-  shown.clear()
-  $("notice").hidden = true
+  clearViews()
+  history.replaceState(null, "", location.pathname)
   show("sign-in")
-  if (message) $("sign-in-error").textContent = message
+  $("sign-in-error").textContent = message ?? ""
   $("token").focus()
 }
 
@@ -261,27 +289,42 @@ const refresh = async () => {
   }
 }
 
+/**
+ * One reading, for the token and the view as they were when it began: what comes back after a sign-out or after
+ * the operator went elsewhere is dropped (the next reading is already asked for).
+ */
 const readPage = async () => {
+  const held = token()
   const { view, id } = route()
-  // The view the operator asked for at once, even while the bridge is slow to answer or cannot.
+  const current = () => token() === held && route().view === view && route().id === id
   show(view)
   try {
-    status = await api("status")
+    const status = await api("status", held)
+    if (!current()) return
     $("version").textContent = status.version
     const dead = status.channels.reduce((n, c) => n + (c.deadLetters ?? 0), status.unroutable ?? 0)
     $("dead-count").textContent = dead > 0 ? String(dead) : ""
-    if (view === "overview") renderOverview()
-    if (view === "dead-letters") await renderDeadLetters()
-    if (view === "dead-letter") await renderDeadLetter(id)
-    if (view === "opt-outs") await renderOptOuts()
+    const part = view === "dead-letters"
+      ? await api("dead-letters", held)
+      : view === "dead-letter"
+      ? await api(`dead-letters/${id}`, held)
+      : view === "opt-outs"
+      ? await api("opt-outs", held)
+      : undefined
+    if (!current()) return
+    if (view === "overview") renderOverview(status)
+    if (view === "dead-letters") renderDeadLetters(part)
+    if (view === "dead-letter") renderDeadLetter(part)
+    if (view === "opt-outs") renderOptOuts(status, part)
     $("refreshed").textContent = `Updated ${new Date().toLocaleTimeString()}`
     document.body.dataset.refreshed = new Date().toISOString()
     if (failing) $("notice").hidden = true
     failing = false
   } catch (error) {
+    if (token() !== held) return
     if (error instanceof Refused && error.status === 401) signOut("The admin token was refused: it may have changed. Sign in again.")
     else if (error instanceof Refused && error.status === 404 && view === "dead-letter") {
-      notice(`${error.message}: it was replayed or resolved meanwhile.`, "error")
+      notice(`${error.message}: there is none by that id now (replayed or resolved, maybe from elsewhere).`, "error")
       location.hash = "#dead-letters"
     } else {
       $("refreshed").textContent = "Not updated"
@@ -291,22 +334,32 @@ const readPage = async () => {
   }
 }
 
-/** An action after its confirmation: what happened is said, and the page (`then`, when given) is read again. */
+/**
+ * An action after its confirmation: what happened is said, and the page (`then`, when given) is read again.
+ * True when it was done.
+ */
 const act = async (question, action, call, then) => {
-  if (!(await confirmed(question, action))) return
+  const held = token()
+  if (!held || !(await confirmed(question, action))) return false
+  let done = false
   try {
-    const answer = await call()
+    const answer = await call(held)
     const lines = answer.outcomes
       ? answer.outcomes.length === 0 ? ["Nothing to do: no dead letters."] : answer.outcomes.map((o) => `${o.id}: ${o.message}`)
       : [answer.message]
-    notice(lines.join("\n"), answer.outcome === "refused" || (answer.outcomes && answer.outcomes.some((o) => !o.done)) ? "error" : "success")
+    done = answer.outcome !== "refused" && !(answer.outcomes && answer.outcomes.some((o) => !o.done))
+    notice(lines.join("\n"), done ? "success" : "error")
   } catch (error) {
+    if (error instanceof Refused && error.status === 401) {
+      signOut("The admin token was refused: it may have changed. Sign in again.")
+      return false
+    }
     notice(error.message, "error")
   }
-  letterId = null
   // The hash's own change reads the page again.
   if (then && location.hash !== then) location.hash = then
   else await refresh()
+  return done
 }
 
 // --- wiring ------------------------------------------------------------------------------------------------------
@@ -320,7 +373,7 @@ $("sign-in-form").addEventListener("submit", async (event) => {
     return
   }
   try {
-    await api("status", { token: offered })
+    await api("status", offered)
   } catch (e) {
     error.textContent = e instanceof Refused && e.status === 401 ? "That is not the admin token: the bridge refused it." : `Could not sign in: ${e.message}`
     $("token").select()
@@ -329,48 +382,59 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   error.textContent = ""
   $("token").value = ""
   sessionStorage.setItem(tokenKey, offered)
-  if (!location.hash || location.hash === "#sign-in") location.hash = "#overview"
   await refresh()
-  $("view-" + route().view).querySelector("h1")?.focus()
+  $(`view-${route().view}`).querySelector("h1").focus()
 })
 
 $("sign-out").addEventListener("click", () => signOut())
 
 $("replay-all").addEventListener("click", () =>
-  act("Replay every dead letter? Events go back to their webhook; pushes are routed again.", "Replay all", () => api("dead-letters/replay-all", { method: "POST" })))
+  act("Replay every dead letter? Events go back to their webhook; pushes are routed again.", "Replay all", (held) =>
+    api("dead-letters/replay-all", held, { method: "POST" })))
 $("resolve-all").addEventListener("click", () =>
-  act("Resolve every dead letter? They are kept as history and no longer counted.", "Resolve all", () => api("dead-letters/resolve-all", { method: "POST" })))
+  act("Resolve every dead letter? They are kept as history and no longer counted.", "Resolve all", (held) =>
+    api("dead-letters/resolve-all", held, { method: "POST" })))
 $("replay-one").addEventListener("click", () => {
   const id = letterId
-  act(`Replay dead letter ${id}?`, "Replay", () => api(`dead-letters/${id}/replay`, { method: "POST" }), "#dead-letters")
+  if (id !== null) act(`Replay dead letter ${id}?`, "Replay", (held) => api(`dead-letters/${id}/replay`, held, { method: "POST" }), "#dead-letters")
 })
 $("resolve-one").addEventListener("click", () => {
   const id = letterId
-  act(`Resolve dead letter ${id}? It is kept as history and no longer counted.`, "Resolve", () => api(`dead-letters/${id}/resolve`, { method: "POST" }), "#dead-letters")
+  if (id !== null) {
+    act(`Resolve dead letter ${id}? It is kept as history and no longer counted.`, "Resolve", (held) =>
+      api(`dead-letters/${id}/resolve`, held, { method: "POST" }), "#dead-letters")
+  }
 })
 
 $("opt-out-form").addEventListener("submit", async (event) => {
   event.preventDefault()
   const channel = $("opt-channel").value
-  const contact = $("opt-contact").value.replace(/[\s()-]/g, "")
+  const contact = $("opt-contact").value.replace(/[\s().-]/g, "")
   if (!/^\+[1-9][0-9]{6,14}$/.test(contact)) {
     notice("Enter the number in international form: + and the country code, like +61411111111.", "error")
     $("opt-contact").focus()
     return
   }
-  await act(`Opt ${contact} out of ${channel}? Nothing is sent to them until they text START or this is removed.`, "Add opt-out", () =>
-    api("opt-outs", { method: "POST", body: { channel, contact } }))
-  $("opt-contact").value = ""
+  const added = await act(`Opt ${contact} out of ${channel}? Nothing is sent to them until they text START or this is removed.`, "Add opt-out", (held) =>
+    api("opt-outs", held, { method: "POST", body: { channel, contact } }))
+  if (added) $("opt-contact").value = ""
 })
 
 for (const h1 of document.querySelectorAll("h1")) h1.tabIndex = -1
 
+// Another view: shown at once (the bridge's answer fills it when it comes), its heading focused for the keyboard.
 window.addEventListener("hashchange", () => {
-  letterId = null
-  shown.delete("dead-letter")
+  emptyDeadLetter()
+  const { view } = route()
+  show(view)
+  if (view !== "sign-in") $(`view-${view}`).querySelector("h1").focus()
   refresh()
 })
 
+// A link to a view (console#dead-letters) opens it once signed in.
 if (token()) refresh()
-else signOut()
+else {
+  show("sign-in")
+  $("token").focus()
+}
 setInterval(refresh, refreshMs)
