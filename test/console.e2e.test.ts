@@ -162,6 +162,8 @@ describe("the operator's console", () => {
       )
       const row = yield* step(() => page.locator("#opt-table tbody tr").innerText())
       expect(row).toMatch(/main\s+\+6017\*\*\*\*890\s+OPERATOR/)
+      // The number typed is not kept in the page once done (the form, the confirmation's question).
+      expect(yield* step(() => page.content())).not.toContain(contact)
       yield* shoot(page, "opt-outs")
       const phone = yield* newPage(b, viewports.phone)
       yield* step(() => phone.page.goto(`${h.url}/console#opt-outs`))
@@ -193,6 +195,59 @@ describe("the operator's console", () => {
       expect(sent.status).toBe(200)
       expect(h.clicksend.sentSms()).toHaveLength(1)
       expect([...problems, ...phone.problems]).toEqual([])
+    }))
+
+  it.scopedLive("a slow bridge: the view asked for shows at once, and a reading it overtook is dropped, its answer unseen", () =>
+    Effect.gen(function*() {
+      const h = yield* harness({ server: { adminToken } })
+      h.webhook.script({ status: 400, body: "refused" })
+      expect(yield* textIn(h, "IN-1", "hello?")).toBe(200)
+      yield* wait(async () => (await h.deadLetters()).length === 0)
+      const b = yield* browser
+      const { page, problems } = yield* newPage(b)
+      yield* step(() => page.goto(`${h.url}/console`))
+      yield* signIn(page, adminToken)
+      yield* visible(page, "#view-overview")
+      // Every notice the page shows from now on, however briefly.
+      yield* step(() =>
+        page.evaluate(() => {
+          const w = globalThis as any
+          const notice = w.document.getElementById("notice")
+          w.noticesSeen = []
+          new w.MutationObserver(() => w.noticesSeen.push(notice.hidden ? "" : notice.textContent)).observe(notice, { childList: true, characterData: true, subtree: true, attributes: true })
+        })
+      )
+
+      // The letter's answer is held back until the test lets it go; meanwhile it is resolved elsewhere (a 404 then).
+      let entered!: () => void
+      const asked = new Promise<void>((resolve) => (entered = resolve))
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      yield* step(() =>
+        page.route("**/admin/api/dead-letters/1", async (route) => {
+          entered()
+          await gate
+          await route.continue().catch(() => undefined)
+        })
+      )
+      const resolved = yield* step(() =>
+        fetch(`${h.url}/admin/api/dead-letters/1/resolve`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } })
+      )
+      expect(resolved.status).toBe(200)
+      yield* step(() => page.evaluate(() => ((globalThis as any).location.hash = "#dead-letters/1")))
+      yield* step(() => asked)
+      // The operator goes on before the bridge answers: the view is there at once, its heading focused.
+      yield* step(() => page.click(`#nav a[data-view="opt-outs"]`))
+      yield* visible(page, "#view-opt-outs")
+      expect(yield* step(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))).toBe("opt-title")
+      yield* visible(page, "#opt-empty")
+      release()
+      // The held reading's 404 does not pull the operator back, nor say anything.
+      const before = yield* step(() => page.getAttribute("body", "data-refreshed"))
+      yield* step(() => page.waitForFunction((t) => (globalThis as any).document.body.dataset.refreshed !== t, before, { timeout: 20_000 }))
+      expect(yield* step(() => page.evaluate(() => (globalThis as any).location.hash))).toBe("#opt-outs")
+      expect(yield* step(() => page.evaluate(() => ((globalThis as any).noticesSeen as Array<string>).filter((t) => t !== "")))).toEqual([])
+      expect(problems).toEqual([])
     }))
 
   it.scopedLive("the admin API refuses a missing or wrong token and any page of another origin; nothing it was asked happens", () =>

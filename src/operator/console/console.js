@@ -30,16 +30,20 @@ class Refused extends Error {
   }
 }
 
-/** One call of the admin API with `held` (the token signed in with); a refusal is thrown with the API's own message. */
+/**
+ * One call of the admin API with `held` (the token signed in with); a refusal is thrown with the API's own message.
+ * `options.signal` ends it early (a reading the operator has moved on from).
+ */
 const api = async (path, held, options = {}) => {
   let response
   try {
+    const timeout = AbortSignal.timeout(answerWithinMs)
     response = await fetch(`/admin/api/${path}`, {
       method: options.method ?? "GET",
       headers: { authorization: `Bearer ${held}`, ...(options.body ? { "content-type": "application/json" } : {}) },
       body: options.body ? JSON.stringify(options.body) : undefined,
       cache: "no-store",
-      signal: AbortSignal.timeout(answerWithinMs)
+      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
     })
   } catch (error) {
     throw new Refused(0, error.name === "TimeoutError" ? `no answer within ${answerWithinMs / 1000} s` : "the bridge cannot be reached")
@@ -75,6 +79,8 @@ const confirmed = (question, action) =>
     $("confirm-text").textContent = question
     $("confirm-ok").textContent = action
     const done = (answer) => {
+      // The question may name a number: it does not stay in the page.
+      $("confirm-text").textContent = ""
       $("confirm-ok").onclick = null
       $("confirm-cancel").onclick = null
       dialog.onclose = null
@@ -103,11 +109,8 @@ const rendered = (part, displayed, render) => {
 }
 
 const renderOverview = (status) => {
-  const channels = status.channels.map((c) => ({
-    ...c,
-    oldestPendingAgeSeconds: duration(c.oldestPendingAgeSeconds),
-    pausedUntil: c.pausedUntil && time(c.pausedUntil)
-  }))
+  // The ages move on every reading: written in place, so the cards (and a focused link in them) stay.
+  const channels = status.channels.map((c) => ({ ...c, oldestPendingAgeSeconds: undefined, pausedUntil: c.pausedUntil && time(c.pausedUntil) }))
   rendered("channels", channels, () =>
     $("channels").replaceChildren(...channels.map((c) => {
       const paused = c.pausedUntil !== null
@@ -117,7 +120,8 @@ const renderOverview = (status) => {
       return el("article", { class: `card ${stuck ? "attention" : "ok"}`, "data-channel": c.name }, [
         el("h2", {}, [c.name, el("span", { class: `badge ${stuck ? "warn" : "good"}` }, unknown ? "unknown: the store cannot be read" : stuck ? "needs a look" : "healthy")]),
         el("dl", { class: "facts" }, [
-          ...facts([["Webhook host", c.webhookHost], ["Waiting to deliver", unknown ? "unknown" : String(c.outbox)], ["Oldest waiting", c.oldestPendingAgeSeconds]]),
+          ...facts([["Webhook host", c.webhookHost], ["Waiting to deliver", unknown ? "unknown" : String(c.outbox)]]),
+          el("dt", {}, "Oldest waiting"), el("dd", { "data-age": c.name }, ""),
           el("dt", {}, "Delivery"), el("dd", { class: paused ? "warn" : "" }, delivery),
           ...(c.failuresInARow ? facts([["Failures in a row", String(c.failuresInARow)]]) : []),
           el("dt", {}, "Dead letters"),
@@ -126,6 +130,10 @@ const renderOverview = (status) => {
         ...c.warnings.map((w) => el("p", { class: "warning" }, w))
       ])
     })))
+  for (const c of status.channels) {
+    const age = document.querySelector(`[data-age="${CSS.escape(c.name)}"]`)
+    if (age) age.textContent = duration(c.oldestPendingAgeSeconds)
+  }
   $("unroutable").textContent = status.unroutable === null
     ? "Unknown: the store cannot be read."
     : status.unroutable === 0 ? "None." : `${status.unroutable} push(es) fit no channel: see Dead letters.`
@@ -248,8 +256,12 @@ const show = (view) => {
   }
 }
 
-/** Nothing the last session read stays in the page (a dead letter's body, say). */
+/** Nothing the last session read or typed stays in the page (a dead letter's body, a number, say). */
 const clearViews = () => {
+  reading?.abort()
+  if ($("confirm").open) $("confirm").close()
+  $("confirm-text").textContent = ""
+  $("opt-contact").value = ""
   shown.clear()
   emptyDeadLetter()
   for (const id of ["channels", "warnings", "about", "unroutable", "version", "dead-count", "refreshed"]) $(id).replaceChildren()
@@ -268,6 +280,8 @@ const signOut = (message) => {
 
 let refreshing = false
 let again = false
+/** The reading under way: ended when the operator signs out or goes to another view. */
+let reading = null
 /** Whether the last reading failed: its notice goes once the bridge answers again. */
 let failing = false
 
@@ -297,19 +311,22 @@ const readPage = async () => {
   const held = token()
   const { view, id } = route()
   const current = () => token() === held && route().view === view && route().id === id
+  const controller = new AbortController()
+  reading = controller
+  const options = { signal: controller.signal }
   show(view)
   try {
-    const status = await api("status", held)
+    const status = await api("status", held, options)
     if (!current()) return
     $("version").textContent = status.version
     const dead = status.channels.reduce((n, c) => n + (c.deadLetters ?? 0), status.unroutable ?? 0)
     $("dead-count").textContent = dead > 0 ? String(dead) : ""
     const part = view === "dead-letters"
-      ? await api("dead-letters", held)
+      ? await api("dead-letters", held, options)
       : view === "dead-letter"
-      ? await api(`dead-letters/${id}`, held)
+      ? await api(`dead-letters/${id}`, held, options)
       : view === "opt-outs"
-      ? await api("opt-outs", held)
+      ? await api("opt-outs", held, options)
       : undefined
     if (!current()) return
     if (view === "overview") renderOverview(status)
@@ -322,8 +339,10 @@ const readPage = async () => {
     failing = false
   } catch (error) {
     if (token() !== held) return
-    if (error instanceof Refused && error.status === 401) signOut("The admin token was refused: it may have changed. Sign in again.")
-    else if (error instanceof Refused && error.status === 404 && view === "dead-letter") {
+    if (error instanceof Refused && error.status === 401) return signOut("The admin token was refused: it may have changed. Sign in again.")
+    // The operator went elsewhere meanwhile: what this reading met is no longer theirs to see.
+    if (!current()) return
+    if (error instanceof Refused && error.status === 404 && view === "dead-letter") {
       notice(`${error.message}: there is none by that id now (replayed or resolved, maybe from elsewhere).`, "error")
       location.hash = "#dead-letters"
     } else {
@@ -331,6 +350,8 @@ const readPage = async () => {
       failing = true
       notice(`The bridge did not answer as it should: ${error.message}. Trying again every ${refreshMs / 1000} s.`, "error")
     }
+  } finally {
+    if (reading === controller) reading = null
   }
 }
 
@@ -359,7 +380,15 @@ const act = async (question, action, call, then) => {
   // The hash's own change reads the page again.
   if (then && location.hash !== then) location.hash = then
   else await refresh()
+  // The button pressed may be gone (its row) or disabled (nothing left to replay): the keyboard goes to the heading.
+  const focused = document.activeElement
+  if (!focused || focused === document.body || focused.disabled || !focused.isConnected) focusHeading()
   return done
+}
+
+const focusHeading = () => {
+  const { view } = route()
+  $(`view-${view}`).querySelector("h1")?.focus()
 }
 
 // --- wiring ------------------------------------------------------------------------------------------------------
@@ -382,8 +411,9 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   error.textContent = ""
   $("token").value = ""
   sessionStorage.setItem(tokenKey, offered)
+  show(route().view)
+  focusHeading()
   await refresh()
-  $(`view-${route().view}`).querySelector("h1").focus()
 })
 
 $("sign-out").addEventListener("click", () => signOut())
@@ -424,10 +454,10 @@ for (const h1 of document.querySelectorAll("h1")) h1.tabIndex = -1
 
 // Another view: shown at once (the bridge's answer fills it when it comes), its heading focused for the keyboard.
 window.addEventListener("hashchange", () => {
+  reading?.abort()
   emptyDeadLetter()
-  const { view } = route()
-  show(view)
-  if (view !== "sign-in") $(`view-${view}`).querySelector("h1").focus()
+  show(route().view)
+  if (token()) focusHeading()
   refresh()
 })
 
