@@ -373,7 +373,8 @@ describe("the operator's console", () => {
 
   it.scopedLive("the status says which channel is stuck: its waiting events, their age, its pause and until when", () =>
     Effect.gen(function*() {
-      const h = yield* harness({ server: { adminToken }, twoChannels: true })
+      // The second channel's webhook is on respond.io's old host (nothing is sent to it here): a warning of its own.
+      const h = yield* harness({ server: { adminToken }, twoChannels: true, salesWebhookUrl: "https://app.respond.io/custom/channel/webhook/" })
       // The webhook is down and says when to come back: the channel's delivery pauses.
       h.webhook.script({ status: 503, body: "down for maintenance", headers: { "retry-after": "45" } })
       expect(yield* textIn(h, "IN-1", "anyone there?")).toBe(200)
@@ -392,7 +393,9 @@ describe("the operator's console", () => {
       const pausedFor = Date.parse(main.pausedUntil) - Date.parse(answer.now)
       expect(pausedFor).toBeGreaterThan(40_000)
       expect(pausedFor).toBeLessThanOrEqual(60_000)
-      expect(sales).toMatchObject({ name: "sales", outbox: 0, oldestPendingAgeSeconds: null, pausedUntil: null, failuresInARow: 0 })
+      expect(sales).toMatchObject({ name: "sales", webhookHost: "app.respond.io", outbox: 0, oldestPendingAgeSeconds: null, pausedUntil: null, failuresInARow: 0 })
+      expect(sales.warnings).toEqual([expect.stringMatching(/^channel sales: its events go to app\.respond\.io; .*webhook\.respond\.io/)])
+      expect(answer.warnings).toEqual(sales.warnings)
       expect(answer).toMatchObject({ store: { plugin: "sqlite", state: "open" }, provider: "clicksend", platform: "respond.io", unroutable: 0 })
       // Nothing was delivered while paused; the event waits, not lost.
       expect(h.webhook.payloads()).toEqual([])
