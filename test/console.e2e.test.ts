@@ -41,15 +41,32 @@ const confirm = (page: Page) =>
     await page.click("#confirm-ok")
   })
 
+/** The bridge with one dead letter: the webhook refuses the customer's text for good (a 400 with `answer`). */
+const withDeadLetter = (text: string, answer = "refused") =>
+  Effect.gen(function*() {
+    const h = yield* harness({ server: { adminToken } })
+    h.webhook.script({ status: 400, body: answer })
+    expect(yield* textIn(h, "IN-1", text)).toBe(200)
+    yield* wait(async () => (await h.deadLetters()).length === 0)
+    expect(yield* step(h.deadLetters)).toHaveLength(1)
+    return h
+  })
+
+/** The id of the element the keyboard is on. */
+const focusedId = (page: Page) => step(() => page.evaluate(() => (globalThis as any).document.activeElement?.id as string | undefined))
+
+/** Waits for the page's next reading of the bridge (it reads every few seconds). */
+const nextRefresh = (page: Page) =>
+  step(async () => {
+    const before = await page.getAttribute("body", "data-refreshed")
+    await page.waitForFunction((t) => (globalThis as any).document.body.dataset.refreshed !== t, before, { timeout: 20_000 })
+  })
+
 describe("the operator's console", () => {
   it.scopedLive("a refused event: a wrong token is told, the right one shows the dead letter and why; Replay delivers it once", () =>
     Effect.gen(function*() {
-      const h = yield* harness({ server: { adminToken } })
       // The webhook refuses the first event for good (a 400): it becomes a dead letter with the webhook's answer.
-      h.webhook.script({ status: 400, body: `{"error":{"message":"channel is disabled"}}` })
-      expect(yield* textIn(h, "IN-1", "Is my order ready?")).toBe(200)
-      yield* wait(async () => (await h.deadLetters()).length === 0)
-      expect(yield* step(h.deadLetters)).toHaveLength(1)
+      const h = yield* withDeadLetter("Is my order ready?", `{"error":{"message":"channel is disabled"}}`)
 
       const b = yield* browser
       for (const viewport of [viewports.phone, viewports.desktop]) {
@@ -80,7 +97,7 @@ describe("the operator's console", () => {
         yield* step(() => page.click(`#nav a[data-view="dead-letters"]`))
         yield* visible(page, "#dead-table tbody tr")
         // The keyboard is taken to the view's heading, not left on the link or dropped.
-        expect(yield* step(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))).toBe("dead-title")
+        expect(yield* focusedId(page)).toBe("dead-title")
         const row = yield* step(() => page.locator("#dead-table tbody tr").innerText())
         expect(row).toContain("main")
         expect(row).toContain("+6017****890")
@@ -183,8 +200,7 @@ describe("the operator's console", () => {
 
       // The page reads itself again every few seconds without taking the keyboard's place away.
       yield* step(() => page.focus("#opt-table tbody button"))
-      const before = yield* step(() => page.getAttribute("body", "data-refreshed"))
-      yield* step(() => page.waitForFunction((t) => (globalThis as any).document.body.dataset.refreshed !== t, before, { timeout: 20_000 }))
+      yield* nextRefresh(page)
       expect(yield* step(() => page.evaluate(() => (globalThis as any).document.activeElement?.textContent))).toBe("Remove")
       yield* step(() => page.keyboard.press("Enter"))
       yield* confirm(page)
@@ -199,10 +215,7 @@ describe("the operator's console", () => {
 
   it.scopedLive("a slow bridge: the view asked for shows at once, and a reading it overtook is dropped, its answer unseen", () =>
     Effect.gen(function*() {
-      const h = yield* harness({ server: { adminToken } })
-      h.webhook.script({ status: 400, body: "refused" })
-      expect(yield* textIn(h, "IN-1", "hello?")).toBe(200)
-      yield* wait(async () => (await h.deadLetters()).length === 0)
+      const h = yield* withDeadLetter("hello?")
       const b = yield* browser
       const { page, problems } = yield* newPage(b)
       yield* step(() => page.goto(`${h.url}/console`))
@@ -239,12 +252,11 @@ describe("the operator's console", () => {
       // The operator goes on before the bridge answers: the view is there at once, its heading focused.
       yield* step(() => page.click(`#nav a[data-view="opt-outs"]`))
       yield* visible(page, "#view-opt-outs")
-      expect(yield* step(() => page.evaluate(() => (globalThis as any).document.activeElement?.id))).toBe("opt-title")
+      expect(yield* focusedId(page)).toBe("opt-title")
       yield* visible(page, "#opt-empty")
       release()
       // The held reading's 404 does not pull the operator back, nor say anything.
-      const before = yield* step(() => page.getAttribute("body", "data-refreshed"))
-      yield* step(() => page.waitForFunction((t) => (globalThis as any).document.body.dataset.refreshed !== t, before, { timeout: 20_000 }))
+      yield* nextRefresh(page)
       expect(yield* step(() => page.evaluate(() => (globalThis as any).location.hash))).toBe("#opt-outs")
       expect(yield* step(() => page.evaluate(() => ((globalThis as any).noticesSeen as Array<string>).filter((t) => t !== "")))).toEqual([])
       expect(problems).toEqual([])
@@ -252,11 +264,8 @@ describe("the operator's console", () => {
 
   it.scopedLive("the admin API refuses a missing or wrong token and any page of another origin; nothing it was asked happens", () =>
     Effect.gen(function*() {
-      const h = yield* harness({ server: { adminToken } })
       // A dead letter a forged request would try to resolve.
-      h.webhook.script({ status: 400, body: "refused" })
-      expect(yield* textIn(h, "IN-9", "hello?")).toBe(200)
-      yield* wait(async () => (await h.deadLetters()).length === 0)
+      const h = yield* withDeadLetter("hello?")
       const call = (path: string, init: RequestInit = {}) =>
         step(async () => {
           const r = await fetch(`${h.url}${path}`, init)

@@ -4,8 +4,8 @@ import { describe, expect, inject, it } from "vitest"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
-import { startWebhookSimulator } from "../src/platforms/respondio/simulator.ts"
+import { type ClickSendSimulator, startClickSendSimulator } from "../src/providers/clicksend/simulator.ts"
+import { startWebhookSimulator, type WebhookSimulator } from "../src/platforms/respondio/simulator.ts"
 import { freshDatabase } from "./postgresCluster.ts"
 import { startProcess } from "./serverProcess.ts"
 
@@ -13,23 +13,37 @@ const main = path.join(import.meta.dirname, "..", "src", "main.ts")
 const token = "optout-replicas-token-0123456789"
 const secret = "optout-replicas-push-secret"
 
+const adminToken = "replicas-admin-token-0123456789abcdef"
+
+/** Two bridge processes on one fresh database, between a simulated ClickSend and webhook, for `use`; all stopped after. */
+const twoReplicas = async (use: (urls: ReadonlyArray<string>, sims: { readonly clicksend: ClickSendSimulator; readonly webhook: WebhookSimulator }) => Promise<void>) => {
+  const webhook = await startWebhookSimulator([token])
+  const clicksend = await startClickSendSimulator({ username: "u", apiKey: "k" })
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-optout-"))
+  const configFile = path.join(dir, "channel.config.json")
+  fs.writeFileSync(configFile, JSON.stringify({
+    server: { host: "127.0.0.1", port: 0, adminToken },
+    platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
+    provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
+    channels: [{ name: "main", channelId: "optout", apiToken: token, numbers: ["+61411111111"] }],
+    store: { plugin: "postgres", url: "${DATABASE_URL}" }
+  }))
+  const env = { ...process.env, DATABASE_URL: freshDatabase(inject("postgresAdminUrl")) }
+  const replicas = [0, 1].map(() => startProcess(process.execPath, [main, "--config", configFile], { env }))
+  try {
+    await use(await Promise.all(replicas.map((r) => r.url)), { clicksend, webhook })
+  } finally {
+    for (const r of replicas) r.child.kill("SIGTERM")
+    await Promise.all(replicas.map((r) => r.exited))
+    await webhook.close()
+    await clicksend.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 describe("opt-outs on PostgreSQL", () => {
   it("a STOP pushed to one replica refuses /message at the other before any provider call; START at the other restores it", async () => {
-    const webhook = await startWebhookSimulator([token])
-    const clicksend = await startClickSendSimulator({ username: "u", apiKey: "k" })
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-optout-"))
-    const configFile = path.join(dir, "channel.config.json")
-    fs.writeFileSync(configFile, JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
-      channels: [{ name: "main", channelId: "optout", apiToken: token, numbers: ["+61411111111"] }],
-      store: { plugin: "postgres", url: "${DATABASE_URL}" }
-    }))
-    const env = { ...process.env, DATABASE_URL: freshDatabase(inject("postgresAdminUrl")) }
-    const replicas = [0, 1].map(() => startProcess(process.execPath, [main, "--config", configFile], { env }))
-    try {
-      const [a, b] = await Promise.all(replicas.map((r) => r.url))
+    await twoReplicas(async ([a, b], { clicksend, webhook }) => {
       const text = (url: string, id: string, body: string) =>
         fetch(`${url}/clicksend/push_message?secret=${secret}`, {
           method: "POST",
@@ -53,31 +67,11 @@ describe("opt-outs on PostgreSQL", () => {
       // The STOP itself reached the platform, once.
       for (const until = Date.now() + 20_000; webhook.payloads().length < 2 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50))
       expect(webhook.payloads().map((p) => p.events[0].mId).sort()).toEqual(["IN-1", "IN-2"])
-    } finally {
-      for (const r of replicas) r.child.kill("SIGTERM")
-      await Promise.all(replicas.map((r) => r.exited))
-      await webhook.close()
-      await clicksend.close()
-    }
+    })
   }, 90_000)
 
   it("the console's API on either replica: one delivers the channel and both name it; an opt-out listed by one is removed at the other", async () => {
-    const webhook = await startWebhookSimulator([token])
-    const clicksend = await startClickSendSimulator({ username: "u", apiKey: "k" })
-    const adminToken = "replicas-admin-token-0123456789abcdef"
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccs-optout-"))
-    const configFile = path.join(dir, "channel.config.json")
-    fs.writeFileSync(configFile, JSON.stringify({
-      server: { host: "127.0.0.1", port: 0, adminToken },
-      platform: { plugin: "respond.io", webhookUrl: `${webhook.url}/hook` },
-      provider: { plugin: "clicksend", baseUrl: clicksend.baseUrl, username: "u", apiKey: "k", pushSecret: secret, reconcile: { enabled: false } },
-      channels: [{ name: "main", channelId: "optout", apiToken: token, numbers: ["+61411111111"] }],
-      store: { plugin: "postgres", url: "${DATABASE_URL}" }
-    }))
-    const env = { ...process.env, DATABASE_URL: freshDatabase(inject("postgresAdminUrl")) }
-    const replicas = [0, 1].map(() => startProcess(process.execPath, [main, "--config", configFile], { env }))
-    try {
-      const urls = await Promise.all(replicas.map((r) => r.url))
+    await twoReplicas(async (urls) => {
       const admin = (url: string, route: string, body?: unknown) =>
         fetch(`${url}/admin/api/${route}`, {
           method: body === undefined ? "GET" : "POST",
@@ -105,11 +99,6 @@ describe("opt-outs on PostgreSQL", () => {
         json: { outcome: "changed", message: "+6017****890 opted back in to main" }
       })
       expect((await admin(urls[0]!, "opt-outs")).json).toEqual({ optOuts: [] })
-    } finally {
-      for (const r of replicas) r.child.kill("SIGTERM")
-      await Promise.all(replicas.map((r) => r.exited))
-      await webhook.close()
-      await clicksend.close()
-    }
+    })
   }, 90_000)
 })

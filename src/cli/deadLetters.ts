@@ -1,7 +1,6 @@
 // `dead-letters list|show|replay|resolve`: what could not be delivered, what it was and why, sending it again, and
 // marking it handled (kept as history, no longer counted in ccs_dead_letters or /readyz).
 import { Console, Effect, Layer } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
 import type { ChannelConfig } from "../config/ChannelConfig.ts"
 import * as registry from "../registry.ts"
@@ -11,6 +10,7 @@ import { RetryPolicy } from "../services/RetryPolicy.ts"
 import { type DeadLetter, Store } from "../stores/Store.ts"
 import * as operator from "../operator/deadLetters.ts"
 import { deadLetterNamed, type Outcome } from "../operator/deadLetters.ts"
+import { channelNames } from "../operator/channels.ts"
 import { asUsageError, UsageError } from "./Cli.ts"
 
 /** The running server's workers find replayed events on their own next look; here nothing delivers. */
@@ -23,12 +23,12 @@ export const cliLayer = (config: ChannelConfig) =>
     Layer.provideMerge(registry.stores[config.store.plugin].layer)
   )
 
-const describe = (letter: DeadLetter, channelName: (id: string | undefined) => string) => {
+const describe = (letter: DeadLetter, channelName: (id: string) => string) => {
   const mId = letter.mId ?? String((letter.body as Record<string, unknown>).message_id ?? "")
   return [
     String(letter.id).padStart(5),
     new Date(letter.createdAt).toISOString(),
-    channelName(letter.channelId).padEnd(12),
+    (letter.channelId === undefined ? "(none)" : channelName(letter.channelId)).padEnd(12),
     letter.kind.padEnd(18),
     (mId || "-").padEnd(38),
     String(letter.attempts).padStart(3),
@@ -36,11 +36,8 @@ const describe = (letter: DeadLetter, channelName: (id: string | undefined) => s
   ].join("  ")
 }
 
-const channelNames = Effect.map(AppConfig, ({ channels }) => (id: string | undefined) =>
-  channels.find((c) => c.channelId === id)?.name ?? (id ?? "(none)"))
-
 /** A dead letter as a script reads it (`--json`). */
-const asJson = (letter: DeadLetter, name: (id: string | undefined) => string) => ({
+const asJson = (letter: DeadLetter, name: (id: string) => string) => ({
   id: letter.id,
   createdAt: new Date(letter.createdAt).toISOString(),
   channel: letter.channelId === undefined ? null : name(letter.channelId),

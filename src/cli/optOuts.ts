@@ -2,17 +2,16 @@
 // who asked by phone, or one who wants them again). The same store the running servers read: /message to an opted-out
 // contact is refused at once.
 import { Console, Effect } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
+import { channelNames } from "../operator/channels.ts"
 import { Store } from "../stores/Store.ts"
 import * as operator from "../operator/optOuts.ts"
 import type { Change } from "../operator/optOuts.ts"
 import { asUsageError, UsageError } from "./Cli.ts"
 
 export const listOptOuts = Effect.gen(function*() {
-  const { channels } = yield* AppConfig
   const optOuts = yield* (yield* Store).optOuts()
   if (optOuts.length === 0) return yield* Console.log("no opt-outs")
-  const name = (id: string) => channels.find((c) => c.channelId === id)?.name ?? id
+  const name = yield* channelNames
   yield* Console.log(["since".padEnd(24), "channel".padEnd(12), "contact".padEnd(16), "how"].join("  "))
   for (const o of optOuts) {
     yield* Console.log([new Date(o.at).toISOString().padEnd(24), name(o.channelId).padEnd(12), o.contactId.padEnd(16), o.keyword].join("  "))

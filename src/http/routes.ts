@@ -1,6 +1,6 @@
 // The HTTP surface but /message (see message.ts): the provider's routes, health, metrics; every error as {"error":{"message"}}.
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
 import { AppConfig } from "../config/AppConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
@@ -8,37 +8,42 @@ import { Metrics } from "../services/Metrics.ts"
 import { SmsProvider } from "../providers/SmsProvider.ts"
 import { TokenCheck } from "../services/TokenCheck.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
-import { type ChannelDepth, Store } from "../stores/Store.ts"
+import { type ChannelDepth, Store, storeProblem } from "../stores/Store.ts"
 import { NotFound } from "../domain/errors.ts"
 import { errorAnswer, type Refusal, refuse } from "./answers.ts"
 import { RefusalLog } from "../services/RefusalLog.ts"
 import { describeStore } from "../registry.ts"
-import { adminRoutes } from "../operator/adminApi.ts"
+import { adminRoutes, noStore } from "../operator/adminApi.ts"
+import * as FindMyWay from "find-my-way-ts"
 import { consolePages } from "../operator/consolePages.ts"
 
-/** A request's route as metrics and the console name it: its own path, or "/admin/api" or "other" for the rest. */
-const routeLabel = (routes: ReadonlySet<string>, url: string) => {
-  // Labelled by the route's own path: variants a stranger makes up (`/x;1`, `/x/`) would each add a series.
-  const path = new URL(url, "http://bridge").pathname
-  const route = routes.has(path) ? path : path.startsWith("/admin/api/") ? "/admin/api" : "other"
-  // The admin API's answers are never stored, its refusals neither.
-  const headers: Record<string, string> = path.startsWith("/admin/api/") ? { "cache-control": "no-store", "x-content-type-options": "nosniff" } : {}
-  return { route, headers }
+/**
+ * Names a request by the route that serves it, as metrics and the console count it (`/admin/api/dead-letters/:id`),
+ * "other" when none does: variants a stranger makes up (`/x;1`, `/x/`, `/dead-letters/9`) add no series. The admin
+ * API's answers, its refusals too, are never stored.
+ */
+const routeNamer = (paths: Iterable<FindMyWay.PathInput>) => {
+  const patterns = FindMyWay.make<string>({})
+  for (const path of new Set(paths)) patterns.all(path, path)
+  return (url: string) => {
+    const route = patterns.find("GET", url)?.handler ?? "other"
+    return { route, headers: route.startsWith("/admin/api/") ? noStore : {} }
+  }
 }
 
 /** A refusal's answer, for the route the request came to (a push the store could not commit is a 503, so the provider sends it again). */
-const refusedOn = (routes: ReadonlySet<string>) => (error: Refusal) =>
+const refusedOn = (routeOf: ReturnType<typeof routeNamer>) => (error: Refusal) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const { headers: extra, route } = routeLabel(routes, request.url)
+    const { headers: extra, route } = routeOf(request.url)
     return Effect.map(refuse(route, error), ({ body, headers, status }) =>
       HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, ...extra } }))
   })
 
 /** A defect's answer: a 500 with no detail, counted and shown to the operator like any refusal, the cause in the log. */
-const failedOn = (routes: ReadonlySet<string>) => (cause: Cause.Cause<unknown>) =>
+const failedOn = (routeOf: ReturnType<typeof routeNamer>) => (cause: Cause.Cause<unknown>) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const { headers, route } = routeLabel(routes, request.url)
+    const { headers, route } = routeOf(request.url)
     ;(yield* Metrics).refusals.inc({ route, status: 500 })
     yield* (yield* RefusalLog).tally({ route, status: 500, error: "Defect", reason: "the request failed unexpectedly (the log has the cause)" })
     yield* Effect.logError("request failed unexpectedly", cause)
@@ -53,11 +58,8 @@ const readiness = Effect.gen(function*() {
   const config = yield* AppConfig
   const { channels } = config
   const store = yield* Store
-  const storeProblem = yield* store.ready().pipe(
-    Effect.as(undefined),
-    Effect.catchAllCause((cause) => Effect.succeed(Cause.failureOption(cause).pipe(Option.match({ onNone: () => "the store failed", onSome: (e) => e.reason }))))
-  )
-  const storeOpen = storeProblem === undefined
+  const problem = yield* storeProblem(store)
+  const storeOpen = problem === undefined
   const deliveries = yield* Deliveries
   const workers = yield* deliveries.running
   const owned = yield* deliveries.owned
@@ -69,7 +71,7 @@ const readiness = Effect.gen(function*() {
     status: ready ? "ready" : "not ready",
     store: storeOpen ? "open" : "unavailable",
     database: describeStore(config.store),
-    ...(storeProblem === undefined ? {} : { storeProblem }),
+    ...(problem === undefined ? {} : { storeProblem: problem }),
     workers: workers ? "running" : "stopped",
     // The channels whose delivery runs in this process (with several replicas, each channel is delivered by one).
     delivering: channels.filter((c) => owned.includes(c.channelId)).map((c) => c.name),
@@ -115,8 +117,8 @@ export const makeApp = Effect.gen(function*() {
   const router = server.adminToken === undefined
     ? HttpRouter.concat(operations, provider.routes)
     : HttpRouter.concatAll(operations, provider.routes, consolePages, yield* adminRoutes(server.adminToken))
-  const paths = new Set([...router.routes].map((route) => route.path))
-  const refused = refusedOn(paths)
+  const routeOf = routeNamer([...router.routes].map((route) => route.path))
+  const refused = refusedOn(routeOf)
   return router.pipe(
     Effect.catchTags({
       Unauthorized: refused,
@@ -128,6 +130,6 @@ export const makeApp = Effect.gen(function*() {
       // The path without its query (which may carry a secret): a typo in a provider's rule shows in the log.
       RouteNotFound: (e) => refused(new NotFound({ message: `no route for ${e.request.method} ${e.request.url.split("?")[0]}` }))
     }),
-    Effect.catchAllCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : failedOn(paths)(cause))
+    Effect.catchAllCause((cause) => Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : failedOn(routeOf)(cause))
   )
 })

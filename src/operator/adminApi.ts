@@ -7,18 +7,19 @@ import { Effect, Redacted, Schema } from "effect"
 import { createHmac } from "node:crypto"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Deliveries } from "../delivery/Deliveries.ts"
-import { Forbidden, InvalidPayload, NotFound, Unauthorized } from "../domain/errors.ts"
-import { readIncoming } from "../http/readBody.ts"
+import { Forbidden, NotFound, Unauthorized } from "../domain/errors.ts"
+import { readJson } from "../http/readBody.ts"
 import { maskPhones } from "../logging.ts"
 import { decoder } from "../services/decode.ts"
 import { secretCheck, bearerToken } from "../services/TokenCheck.ts"
 import { type DeadLetter, Store } from "../stores/Store.ts"
 import { deadLetterNamed, type Outcome, replayDeadLetters, resolveDeadLetters } from "./deadLetters.ts"
+import { channelNames } from "./channels.ts"
 import { addOptOut, type Change, removeOptOut } from "./optOuts.ts"
 import { bridgeStatus } from "./status.ts"
 
 /** Every answer: JSON never stored by a browser or a proxy, never sniffed as anything else. */
-const noStore = { "cache-control": "no-store", "x-content-type-options": "nosniff" }
+export const noStore = { "cache-control": "no-store", "x-content-type-options": "nosniff" }
 const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status, headers: noStore })
 
 /**
@@ -62,11 +63,7 @@ const RemoveRequest = Schema.Union(Schema.Struct({ ref: Schema.String }), Contac
 const removeRequestOf = decoder(RemoveRequest)
 
 /** A small JSON body (at most 16 kB: a channel and a number). */
-const body = Effect.gen(function*() {
-  const request = yield* HttpServerRequest.HttpServerRequest
-  const text = yield* readIncoming(NodeHttpServerRequest.toIncomingMessage(request), 16 * 1024)
-  return yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => new InvalidPayload({ message: "body: must be valid JSON" }) })
-})
+const body = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => readJson(NodeHttpServerRequest.toIncomingMessage(request), 16 * 1024))
 
 export const adminRoutes = (adminToken: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
@@ -75,14 +72,11 @@ export const adminRoutes = (adminToken: Redacted.Redacted<string>) =>
     const refKey = createHmac("sha256", Redacted.value(adminToken)).update("opt-out refs").digest()
     const refOf = (channelId: string, contactId: string) => createHmac("sha256", refKey).update(`${channelId} ${contactId}`).digest("base64url").slice(0, 22)
 
-    const channelName = Effect.map(AppConfig, ({ channels }) => (id: string | undefined) =>
-      id === undefined ? null : channels.find((c) => c.channelId === id)?.name ?? id)
-
     /** A dead letter as the table shows it: the contact and the reason masked, no body. */
-    const row = (letter: DeadLetter, name: (id: string | undefined) => string | null) => ({
+    const row = (letter: DeadLetter, name: (id: string) => string) => ({
       id: letter.id,
       createdAt: new Date(letter.createdAt).toISOString(),
-      channel: name(letter.channelId),
+      channel: letter.channelId === undefined ? null : name(letter.channelId),
       kind: letter.kind,
       contact: letter.contactId === undefined ? null : maskPhones(letter.contactId),
       mId: letter.mId ?? null,
@@ -104,21 +98,21 @@ export const adminRoutes = (adminToken: Redacted.Redacted<string>) =>
     const api = HttpRouter.empty.pipe(
       HttpRouter.get("/admin/api/status", Effect.map(bridgeStatus(startedAt), (status) => json(status))),
       HttpRouter.get("/admin/api/dead-letters", Effect.gen(function*() {
-        const name = yield* channelName
+        const name = yield* channelNames
         const letters = yield* (yield* Store).deadLetters()
         // The oldest ones, as many as a page can show; `total` says how many there are (replay-all takes every one).
         return json({ deadLetters: letters.slice(0, listedAtMost).map((l) => row(l, name)), total: letters.length })
       })),
       HttpRouter.get("/admin/api/dead-letters/:id", Effect.gen(function*() {
         const letter = yield* deadLetterNamed(yield* idParam)
-        return json({ ...row(letter, yield* channelName), body: letter.body })
+        return json({ ...row(letter, yield* channelNames), body: letter.body })
       })),
       HttpRouter.post("/admin/api/dead-letters/replay-all", replayed("all")),
       HttpRouter.post("/admin/api/dead-letters/resolve-all", resolved("all")),
       HttpRouter.post("/admin/api/dead-letters/:id/replay", Effect.flatMap(idParam, replayed)),
       HttpRouter.post("/admin/api/dead-letters/:id/resolve", Effect.flatMap(idParam, resolved)),
       HttpRouter.get("/admin/api/opt-outs", Effect.gen(function*() {
-        const name = yield* channelName
+        const name = yield* channelNames
         const optOuts = yield* (yield* Store).optOuts()
         return json({
           optOuts: optOuts.map((o) => ({

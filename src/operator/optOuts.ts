@@ -2,24 +2,15 @@
 // answers it as JSON): opt a contact out (a customer who asked by phone) or back in. The same store the running
 // servers read: /message to an opted-out contact is refused at once.
 import { Clock, Effect } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
 import { InvalidPayload } from "../domain/errors.ts"
 import { Store } from "../stores/Store.ts"
+import { channelNamed } from "./channels.ts"
 
-/** What a change did: `changed` false when there was nothing to do, `refused` when it could not be made; in words. */
+/** What a change did: `unchanged` when there was nothing to do, `refused` when it could not be made; in words. */
 export interface Change {
   readonly outcome: "changed" | "unchanged" | "refused"
   readonly message: string
 }
-
-/** The channel a name (or channel id) means, or a 400 that lists the channels. */
-export const channelNamed = (name: string) =>
-  Effect.flatMap(AppConfig, ({ channels }) => {
-    const channel = channels.find((c) => c.name === name) ?? channels.find((c) => c.channelId === name)
-    return channel
-      ? Effect.succeed(channel)
-      : Effect.fail(new InvalidPayload({ message: `no channel is named ${name} (channels: ${channels.map((c) => c.name).join(", ")})` }))
-  })
 
 const e164 = (contact: string) =>
   /^\+[1-9][0-9]{6,14}$/.test(contact)
@@ -27,13 +18,19 @@ const e164 = (contact: string) =>
     // Not said back: a number written some other way would not be masked where this is shown.
     : Effect.fail(new InvalidPayload({ message: "contact: must be a phone number in E.164 form, like +61411111111" }))
 
-/** Opts the contact out of the channel, as the operator (keyword OPERATOR). */
-export const addOptOut = (channelName: string, contact: string) =>
+/** The channel and contact a change names, and the contact's opt-out of it as it stands. */
+const standing = (channelName: string, contact: string) =>
   Effect.gen(function*() {
     const channel = yield* channelNamed(channelName)
     const contactId = yield* e164(contact)
     const store = yield* Store
-    const before = yield* store.optedOut(channel.channelId, contactId)
+    return { channel, contactId, store, before: yield* store.optedOut(channel.channelId, contactId) }
+  })
+
+/** Opts the contact out of the channel, as the operator (keyword OPERATOR). */
+export const addOptOut = (channelName: string, contact: string) =>
+  Effect.gen(function*() {
+    const { before, channel, contactId, store } = yield* standing(channelName, contact)
     if (before) return { outcome: "unchanged", message: `${contactId} had opted out of ${channel.name} already (${before.keyword})` } satisfies Change
     if (!(yield* store.optOut(channel.channelId, contactId, "OPERATOR", yield* Clock.currentTimeMillis))) {
       // Only a START dated after now can outrank the operator: a phone whose clock runs ahead.
@@ -51,10 +48,7 @@ export const addOptOut = (channelName: string, contact: string) =>
 /** Opts the contact back in to the channel, however recent their opt-out. */
 export const removeOptOut = (channelName: string, contact: string) =>
   Effect.gen(function*() {
-    const channel = yield* channelNamed(channelName)
-    const contactId = yield* e164(contact)
-    const store = yield* Store
-    const before = yield* store.optedOut(channel.channelId, contactId)
+    const { before, channel, contactId, store } = yield* standing(channelName, contact)
     if (!before) return { outcome: "unchanged", message: `${contactId} had not opted out of ${channel.name}` } satisfies Change
     // The operator's word undoes the opt-out, however recent (a contact's clock may run ahead); a STOP the contact
     // sends after it counts again.

@@ -1,6 +1,6 @@
 // How the bridge stands, for the console's first page: each channel's webhook, waiting events and dead letters, whether
 // its delivery is paused (and till when) and who delivers it; the refusals; the configuration's warnings; what runs.
-import { Cause, Clock, Effect, Option } from "effect"
+import { Clock, Effect } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
 import { AppConfig } from "../config/AppConfig.ts"
 import { configWarnings } from "../config/warnings.ts"
@@ -8,7 +8,7 @@ import { Deliveries } from "../delivery/Deliveries.ts"
 import { describeStore, webhookUrlOf } from "../registry.ts"
 import { maskPhones } from "../logging.ts"
 import { RefusalLog } from "../services/RefusalLog.ts"
-import { type ChannelDepth, Store } from "../stores/Store.ts"
+import { type ChannelDepth, Store, storeProblem } from "../stores/Store.ts"
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -17,18 +17,15 @@ export const bridgeStatus = (startedAt: number) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const store = yield* Store
-    const deliveries = yield* Deliveries
     const now = yield* Clock.currentTimeMillis
-    const problem = (cause: Cause.Cause<{ readonly reason: string }>) =>
-      Cause.failureOption(cause).pipe(Option.match({ onNone: () => "the store failed", onSome: (e) => e.reason }))
     // A store that cannot answer is shown as such; the page still says everything else.
-    const storeProblem = yield* store.ready().pipe(Effect.as(undefined), Effect.catchAllCause((c) => Effect.succeed(problem(c))))
+    const problem = yield* storeProblem(store)
     // What the store cannot say now is null (unknown), never a reassuring 0.
     const unknown = Effect.catchAllCause(() => Effect.succeed(undefined))
     const depth = yield* unknown(store.depth())
     const states = yield* unknown(store.deliveryStates())
-    const owned = new Set(yield* deliveries.owned)
-    const pauses = yield* deliveries.pauses
+    // One entry for each channel delivered here.
+    const pauses = yield* (yield* Deliveries).pauses
     const warnings = configWarnings(config)
     const refusals = yield* (yield* RefusalLog).tallies
     return {
@@ -39,8 +36,8 @@ export const bridgeStatus = (startedAt: number) =>
       store: {
         plugin: config.store.plugin,
         where: describeStore(config.store),
-        state: storeProblem !== undefined ? "unavailable" : depth === undefined ? "unreadable" : "open",
-        problem: storeProblem ?? (depth === undefined ? "the store could not be read (the log says why)" : null)
+        state: problem !== undefined ? "unavailable" : depth === undefined ? "unreadable" : "open",
+        problem: problem ?? (depth === undefined ? "the store could not be read (the log says why)" : null)
       },
       provider: config.provider.plugin,
       platform: config.platform.plugin,
@@ -57,7 +54,7 @@ export const bridgeStatus = (startedAt: number) =>
           outbox: d?.outbox ?? null,
           oldestPendingAgeSeconds: state?.oldestPendingAgeMs === undefined ? null : Math.round(state.oldestPendingAgeMs / 1000),
           deadLetters: d?.deadLetters ?? null,
-          deliveredHere: owned.has(channel.channelId),
+          deliveredHere: pause !== undefined,
           owner: state?.owner ?? null,
           // Known where the channel is delivered; another replica's pause is on its own console.
           pausedUntil: pause !== undefined && pause.pausedForMs > 0 ? iso(now + pause.pausedForMs) : null,

@@ -1,7 +1,7 @@
 // The durable store behind the bridge: the outbox of webhook events, dead letters, split parts, last outgoing.
 // The interface speaks of the bridge's things only: SQLite (one process) and PostgreSQL (several replicas) implement it.
 // Times it takes and gives (due times, retrySince, a last outgoing's `at`) are in the caller's steady clock (steadyClock.ts).
-import { Context, Data, type Effect, type Scope } from "effect"
+import { Cause, Context, Data, Effect, Option, type Scope } from "effect"
 import type { ChannelEvent, DeliveryStatus } from "../domain/events.ts"
 
 /**
@@ -202,3 +202,10 @@ export interface OptOut {
 }
 
 export class Store extends Context.Tag("Store")<Store, StoreShape>() {}
+
+/** Why the store cannot take writes now (its `ready()` failing), or undefined when it can. */
+export const storeProblem = (store: StoreShape): Effect.Effect<string | undefined> =>
+  store.ready().pipe(
+    Effect.as(undefined),
+    Effect.catchAllCause((cause) => Effect.succeed(Cause.failureOption(cause).pipe(Option.match({ onNone: () => "the store failed", onSome: (e) => e.reason }))))
+  )
